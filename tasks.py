@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""One entry point for building and testing the book. Needs only Python 3.10+ and pip.
+
+    python3 tasks.py build            set up .venv if needed, then build the book strictly
+    python3 tasks.py test             set up, build, then run every test (chapters, lint, HTML)
+    python3 tasks.py chapter FILE...  run only these chapters under nbval (quick check while writing)
+    python3 tasks.py format           apply ruff's fixes and formatting to code and chapters
+    python3 tasks.py setup            only create or update .venv
+    python3 tasks.py clean            remove _build/ (the execution cache too)
+
+Setup installs requirements.txt and this repo's helper package into .venv/. It records a hash of
+requirements.txt and pyproject.toml, and does nothing while that hash is unchanged, so PyTorch is
+installed once, not on every run. Set NNBOOK_VENV to keep the environment somewhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("NNBOOK_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".nnbook-setup.sha256"
+SETUP_INPUTS = ("requirements.txt", "pyproject.toml")
+BUILD_DIR = ROOT / "_build"
+# -W: warnings are errors; -n: nitpicky cross-references; --keep-going: report them all.
+BUILD_CMD = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
+PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]  # one notebook stays on one kernel
+
+
+def say(msg: str) -> None:
+    print(f"==> {msg}", flush=True)
+
+
+def fail(msg: str) -> None:
+    print(f"error: {msg}", file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+def setup_hash() -> str:
+    digest = hashlib.sha256()
+    for name in SETUP_INPUTS:
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()
+
+
+def setup() -> None:
+    """Create or update the environment; skip all work while its inputs are unchanged."""
+    wanted = setup_hash()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    started = time.perf_counter()
+    if not PYTHON.exists():
+        say(f"creating a virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    say(
+        "installing requirements.txt and the nnbook helper package (PyTorch takes a few minutes once)"
+    )
+    pip = [
+        str(PYTHON),
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--progress-bar",
+        "off",
+    ]
+    result = subprocess.run([*pip, "-r", "requirements.txt", "-e", "."], cwd=ROOT)
+    if result.returncode != 0:
+        fail("pip could not install the requirements; see its message above")
+    check = subprocess.run(
+        [str(PYTHON), "-c", "import torch, torchvision, jupyter_book, nbval, nnbook"], cwd=ROOT
+    )
+    if check.returncode != 0:
+        fail("the environment was installed but torch/torchvision/jupyter_book/nbval do not import")
+    STAMP.write_text(wanted + "\n")
+    say(f"environment ready in {time.perf_counter() - started:.0f} s")
+
+
+def run(cmd: list[str], **kwargs) -> int:
+    """Run a tool from the environment, with .venv/bin first on PATH."""
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    return subprocess.run(cmd, cwd=ROOT, env=env, **kwargs).returncode
+
+
+def failed_notebooks() -> list[str]:
+    reports = BUILD_DIR / "html" / "reports"
+    return sorted(p.name.removesuffix(".err.log") for p in reports.rglob("*.err.log"))
+
+
+def build() -> None:
+    setup()
+    say("building the book: " + " ".join(BUILD_CMD))
+    started = time.perf_counter()
+    if run([str(BIN / BUILD_CMD[0]), *BUILD_CMD[1:]]) != 0:
+        broken = failed_notebooks()
+        if broken:
+            fail(f"notebooks failed to execute: {', '.join(broken)} (logs in _build/html/reports/)")
+        fail("the book build failed or gave warnings; see the messages above")
+    say(f"book built in {time.perf_counter() - started:.0f} s: open _build/html/index.html")
+
+
+def test(pytest_args: list[str]) -> None:
+    build()
+    say("running the tests: chapters under nbval, harness, lint, HTML checks")
+    code = run([str(PYTHON), "-m", "pytest", *PYTEST_PARALLEL, *pytest_args])
+    sys.exit(code)
+
+
+def chapter(paths: list[str]) -> None:
+    if not paths:
+        fail("name at least one chapter, e.g. python3 tasks.py chapter book/tensors.md")
+    missing = [p for p in paths if not (ROOT / p).is_file()]
+    if missing:
+        fail(f"no such file: {', '.join(missing)}")
+    setup()
+    sys.exit(run([str(PYTHON), "-m", "pytest", "-v", *paths]))
+
+
+def format_code() -> None:
+    setup()
+    codes = [
+        run([str(BIN / "ruff"), "check", "--fix", "."]),
+        run([str(BIN / "ruff"), "format", "."]),
+        run([str(BIN / "nbqa"), "ruff", "book", "templates", "--fix"]),
+        run([str(BIN / "nbqa"), "ruff format", "book", "templates"]),
+    ]
+    sys.exit(max(codes))
+
+
+def clean() -> None:
+    shutil.rmtree(BUILD_DIR, ignore_errors=True)
+    say("removed _build/")
+
+
+def main(argv: list[str]) -> None:
+    commands = {
+        "setup": lambda args: setup(),
+        "build": lambda args: build(),
+        "test": test,
+        "chapter": chapter,
+        "format": lambda args: format_code(),
+        "clean": lambda args: clean(),
+    }
+    if not argv or argv[0] not in commands:
+        fail(f"usage: python3 tasks.py {{{','.join(commands)}}} [args]")
+    commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,68 @@
+"""What the tests need to know about the book: its pages, its chapters and their cells."""
+
+import re
+from functools import cache
+from pathlib import Path
+
+import jupytext
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+TEMPLATE = ROOT / "templates" / "chapter.md"
+# Seconds per chapter on 2 CPU cores; a training chapter sets `nnbook: {budget_seconds: 60}` up top.
+DEFAULT_BUDGET_SECONDS = 20
+DEVICE_LINE = (
+    'device = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")'
+)
+
+
+def _entries(node: dict) -> list[str]:
+    found = [node["file"]] if "file" in node else []
+    for key in ("parts", "chapters", "sections"):
+        for child in node.get(key, []):
+            found += _entries(child)
+    return found
+
+
+@cache
+def toc_entries() -> tuple[str, ...]:
+    """Every page named in _toc.yml, root first, as written there (no suffix)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return (toc["root"], *_entries(toc))
+
+
+def page_path(entry: str) -> Path:
+    return ROOT / f"{entry}.md"
+
+
+def chapters() -> list[Path]:
+    """The toc's pages that hold code cells (tests/test_harness.py checks that nbval collects them)."""
+    return [p for p in map(page_path, toc_entries()) if "```{code-cell}" in p.read_text("utf-8")]
+
+
+def chapter_id(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def read_notebook(path: Path):
+    return jupytext.read(path, fmt="md:myst")
+
+
+def code_cells(path: Path) -> list:
+    return [c for c in read_notebook(path).cells if c.cell_type == "code"]
+
+
+def tags(cell) -> set[str]:
+    return set(cell.metadata.get("tags", []))
+
+
+def glued_names(path: Path) -> set[str]:
+    """Names passed to glue("name", ...) in the code cells."""
+    code = "\n".join(c.source for c in code_cells(path))
+    return set(re.findall(r"""\bglue\(\s*["'](\w+)["']""", code))
+
+
+def glue_references(path: Path) -> set[str]:
+    """Names used by {glue:...}`name` roles in the prose."""
+    return set(re.findall(r"\{glue(?::\w+)?\}`(\w+)", path.read_text(encoding="utf-8")))

@@ -1,0 +1,94 @@
+"""The test harness itself: the conftest.py hook collects MyST chapters, and failures are caught.
+
+A suite that silently collects nothing, or that passes a broken notebook, would make every other
+chapter test meaningless. These tests run pytest and jupyter-book on small fixture notebooks.
+"""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import is_myst_notebook
+from tests.booklib import ROOT, chapter_id, chapters, code_cells, tags
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run_pytest(*args: str) -> subprocess.CompletedProcess:
+    """Run pytest in a subprocess from the repo root, so conftest.py and pyproject.toml apply."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-q", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_only_myst_notebooks_are_collected():
+    assert is_myst_notebook(FIXTURES / "passing.md")
+    assert not is_myst_notebook(ROOT / "book" / "intro.md"), "a page without code is not a notebook"
+    assert not is_myst_notebook(ROOT / "README.md")
+
+
+def test_a_passing_notebook_passes():
+    result = run_pytest(str(FIXTURES / "passing.md"))
+    assert result.returncode == 0, result.stdout
+    assert "2 passed, 1 skipped" in result.stdout, "two cells run, the nbval-skip cell is skipped"
+
+
+def test_a_broken_cell_fails_and_is_named():
+    result = run_pytest(str(FIXTURES / "broken.md"))
+    assert result.returncode == 1, result.stdout
+    assert "FAILED tests/fixtures/broken.md::Cell 1" in result.stdout
+    assert "NameError" in result.stdout
+
+
+def test_a_false_hidden_claim_fails():
+    result = run_pytest(str(FIXTURES / "false_claim.md"))
+    assert result.returncode == 1, result.stdout
+    assert "the prose claims 7" in result.stdout
+
+
+@pytest.mark.parametrize("path", chapters(), ids=chapter_id)
+def test_every_page_with_code_is_a_myst_notebook(path):
+    assert is_myst_notebook(path), f"{chapter_id(path)} has code cells but no jupytext myst header"
+
+
+def test_every_chapter_is_collected_cell_by_cell():
+    result = run_pytest("--collect-only", *(str(p) for p in chapters()))
+    assert result.returncode == 0, result.stdout
+    for path in chapters():
+        expected = len(code_cells(path))
+        collected = result.stdout.count(f"{chapter_id(path)}::Cell ")
+        assert collected == expected, (
+            f"{chapter_id(path)}: {collected} of {expected} cells collected"
+        )
+
+
+@pytest.mark.parametrize("path", chapters(), ids=chapter_id)
+def test_hidden_cells_are_really_executed(path):
+    """remove-cell hides a cell from the HTML only; nbval must still run it."""
+    hidden = [c for c in code_cells(path) if "remove-cell" in tags(c)]
+    assert hidden and not any("nbval-skip" in tags(c) for c in hidden)
+
+
+def test_a_broken_cell_fails_the_book_build(tmp_path):
+    """A strict build of a tiny book holding the broken fixture fails and names the notebook."""
+    shutil.copy(FIXTURES / "broken.md", tmp_path / "broken.md")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: broken\n")
+    config = (ROOT / "_config.yml").read_text()
+    (tmp_path / "_config.yml").write_text(config.replace("book/references.bib", "refs.bib"))
+    (tmp_path / "refs.bib").write_text("")
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    result = subprocess.run(
+        [str(jupyter_book), "build", str(tmp_path), "-W", "-n", "--keep-going"],
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, "the build passed despite a failing cell"
+    assert "broken.md" in output and "NameError" in output
+    assert (tmp_path / "_build" / "html" / "reports" / "broken.err.log").is_file()
