@@ -1,7 +1,11 @@
-"""Unit tests of the helper package: one-line checker messages, chapter checkers, glue fallback."""
+"""Unit tests of the helper package: one-line checker messages, verdicts, glue fallback.
+
+Each chapter's own checkers are tested in tests/test_exercises_<chapter>.py.
+"""
 
 import builtins
 import importlib
+import re
 
 import numpy as np
 import pytest
@@ -15,7 +19,7 @@ from nnbook.checks import (
     expect_close,
     expect_tensor,
 )
-from nnbook.exercises import neuron, template, tensors
+from tests.booklib import ROOT
 
 GOOD = torch.zeros(2, 3)
 
@@ -77,59 +81,6 @@ def test_checker_turns_outcomes_into_one_line_verdicts():
     assert not bad and repr(bad) == "❌ Not yet: x must be positive"
 
 
-# Each chapter checker: the reference answer passes, and typical mistakes get a useful message.
-X = torch.arange(12.0).reshape(4, 3)
-W = torch.tensor([[1.0, -1.0], [0.5, 2.0], [-2.0, 0.0]])
-
-
-def test_matmul_by_broadcasting_checker():
-    assert tensors.check_matmul_by_broadcasting(X @ W, X, W)
-    verdict = tensors.check_matmul_by_broadcasting((X[:, :, None] * W).sum(dim=2), X, W)
-    assert not verdict and "shape (4, 3)" in repr(verdict) and "(4, 2)" in repr(verdict)
-    assert "still `...`" in repr(tensors.check_matmul_by_broadcasting(..., X, W))
-    assert "largest difference" in repr(tensors.check_matmul_by_broadcasting(X @ W + 1, X, W))
-
-
-def test_independent_copy_checker():
-    a = np.linspace(0.0, 1.0, 6).reshape(2, 3)
-    assert tensors.check_independent_copy(torch.tensor(a), a)
-    assert "shares memory" in repr(tensors.check_independent_copy(torch.from_numpy(a), a))
-    assert "dtype torch.float32" in repr(tensors.check_independent_copy(torch.tensor(a).float(), a))
-    assert "NumPy array" in repr(tensors.check_independent_copy(a.copy(), a))
-    assert "different values" in repr(tensors.check_independent_copy(torch.tensor(a) * 2, a))
-
-
-def test_and_neuron_checker_accepts_every_valid_answer_and_explains_a_wrong_one():
-    assert neuron.check_and_neuron(torch.tensor([1.0, 1.0]), torch.tensor(-1.5))
-    assert neuron.check_and_neuron(torch.tensor([0.5, 3.0]), torch.tensor(-3.2))
-    verdict = neuron.check_and_neuron(torch.tensor([1.0, 1.0]), torch.tensor(-0.5))  # OR
-    assert repr(verdict).startswith("❌ Not yet: for input [0, 1] the neuron computes z = 0.5")
-    assert "dtype torch.int64" in repr(
-        neuron.check_and_neuron(torch.tensor([1, 1]), torch.tensor(-1.5))
-    )
-    assert "shape (1,)" in repr(
-        neuron.check_and_neuron(torch.tensor([1.0, 1.0]), torch.tensor([-1.5]))
-    )
-
-
-def test_two_layer_forward_checker():
-    gen = torch.Generator().manual_seed(0)
-    Xb, W1, b1 = torch.randn(5, 3, generator=gen), torch.randn(3, 2, generator=gen), torch.zeros(2)
-    W2, b2 = torch.randn(2, 1, generator=gen), torch.zeros(1)
-    y_hat = torch.sigmoid(torch.sigmoid(Xb @ W1 + b1) @ W2 + b2)
-    assert neuron.check_two_layer_forward(y_hat, Xb, W1, b1, W2, b2)
-    no_activation = (Xb @ W1 + b1) @ W2 + b2
-    assert "largest difference" in repr(
-        neuron.check_two_layer_forward(no_activation, Xb, W1, b1, W2, b2)
-    )
-    assert "is None" in repr(neuron.check_two_layer_forward(None, Xb, W1, b1, W2, b2))
-
-
-def test_template_checker():
-    assert template.check_row_means(X.mean(dim=1), X)
-    assert "shape (3,)" in repr(template.check_row_means(X.mean(dim=0), X))
-
-
 def test_glue_without_myst_nb_displays_or_stays_silent(monkeypatch, capsys):
     """In Colab or a bare Jupyter, myst-nb may be missing; glue must still work."""
     real_import = builtins.__import__
@@ -161,3 +112,16 @@ def test_glued_strings_dtypes_and_devices_print_without_quotes():
     assert repr(Text("float32")) == "float32"
     assert repr(Text(torch.float32)) == "torch.float32"
     assert repr(Text(torch.device("cpu"))) == "cpu"
+
+
+def test_every_checker_has_unit_tests():
+    """nnbook/exercises/<chapter>.py is tested by tests/test_exercises_<chapter>.py, checker by checker."""
+    package = ROOT / "nnbook" / "exercises"
+    for module in sorted(package.glob("*.py")):
+        if module.name == "__init__.py":
+            continue
+        tests = ROOT / "tests" / f"test_exercises_{module.stem}.py"
+        assert tests.is_file(), f"{module.name} has no unit tests: create {tests.relative_to(ROOT)}"
+        checkers = re.findall(r"^def (check_\w+)", module.read_text(encoding="utf-8"), flags=re.M)
+        untested = [name for name in checkers if name not in tests.read_text(encoding="utf-8")]
+        assert not untested, f"{tests.name} never calls {untested}"
