@@ -3,8 +3,9 @@
 
     python3 tasks.py build            set up .venv if needed, then build the book strictly
     python3 tasks.py test             set up, build, then run every test (chapters, lint, HTML)
+    python3 tasks.py browser          set up, build, then test the HTML in headless Chromium
     python3 tasks.py chapter FILE...  run only these chapters under nbval (quick check while writing)
-    python3 tasks.py format           apply ruff's fixes and formatting to code and chapters
+    python3 tasks.py format           fix the Python files with ruff; show what to fix in chapters
     python3 tasks.py setup            only create or update .venv
     python3 tasks.py clean            remove _build/ (the execution cache too)
 
@@ -34,6 +35,8 @@ BUILD_DIR = ROOT / "_build"
 # -W: warnings are errors; -n: nitpicky cross-references; --keep-going: report them all.
 BUILD_CMD = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
 PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]  # one notebook stays on one kernel
+BROWSER_DIR = ROOT / "tests" / "browser"
+CHROMIUM = Path(os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium"))
 
 
 def say(msg: str) -> None:
@@ -85,10 +88,10 @@ def setup() -> None:
     say(f"environment ready in {time.perf_counter() - started:.0f} s")
 
 
-def run(cmd: list[str], **kwargs) -> int:
+def run(cmd: list[str], cwd: Path = ROOT) -> int:
     """Run a tool from the environment, with .venv/bin first on PATH."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(cmd, cwd=ROOT, env=env, **kwargs).returncode
+    return subprocess.run(cmd, cwd=cwd, env=env).returncode
 
 
 def failed_notebooks() -> list[str]:
@@ -115,6 +118,25 @@ def test(pytest_args: list[str]) -> None:
     sys.exit(code)
 
 
+def browser(pytest_args: list[str]) -> None:
+    """Test the built book in Debian's Chromium, with axe-core and MathJax from the npm registry."""
+    build()
+    if not CHROMIUM.is_file():
+        fail(f"Chromium is needed at {CHROMIUM}: sudo apt-get install chromium (.ci/run does this)")
+    if shutil.which("npm") is None:
+        fail("npm is needed to install axe-core and MathJax for the browser tests: install Node.js")
+    lock = BROWSER_DIR / "package-lock.json"
+    stamp = BROWSER_DIR / "node_modules" / ".nnbook-lock.sha256"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if not stamp.is_file() or stamp.read_text().strip() != wanted:
+        say("installing the browser tests' npm packages (npm ci)")
+        if run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BROWSER_DIR) != 0:
+            fail("npm ci failed in tests/browser; see its message above")
+        stamp.write_text(wanted + "\n")
+    say("testing the built book in headless Chromium; screenshots and axe reports go to artifacts/")
+    sys.exit(run([str(PYTHON), "-m", "pytest", "-p", "no:xdist", "tests/browser", *pytest_args]))
+
+
 def chapter(paths: list[str]) -> None:
     if not paths:
         fail("name at least one chapter, e.g. python3 tasks.py chapter book/tensors.md")
@@ -126,12 +148,17 @@ def chapter(paths: list[str]) -> None:
 
 
 def format_code() -> None:
+    """Fix the Python files in place; report what to fix by hand in the chapters' code cells.
+
+    Chapters are only checked: writing them back through jupytext (as nbqa would) rewrites their
+    front matter and cell options into jupytext's own layout.
+    """
     setup()
     codes = [
         run([str(BIN / "ruff"), "check", "--fix", "."]),
         run([str(BIN / "ruff"), "format", "."]),
-        run([str(BIN / "nbqa"), "ruff", "book", "templates", "--fix"]),
-        run([str(BIN / "nbqa"), "ruff format", "book", "templates"]),
+        run([str(BIN / "nbqa"), "ruff", "book", "templates"]),
+        run([str(BIN / "nbqa"), "ruff format --diff", "book", "templates"]),
     ]
     sys.exit(max(codes))
 
@@ -146,6 +173,7 @@ def main(argv: list[str]) -> None:
         "setup": lambda args: setup(),
         "build": lambda args: build(),
         "test": test,
+        "browser": browser,
         "chapter": chapter,
         "format": lambda args: format_code(),
         "clean": lambda args: clean(),

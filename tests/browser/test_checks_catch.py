@@ -1,0 +1,90 @@
+"""The browser checks fail on a broken page: each one is run on a deliberately damaged copy.
+
+Without these, a check that can never fail (a wrong selector, a script that never ran) would let
+every page pass. Each test damages one thing in a copy of a built chapter and expects the matching
+check to name it.
+"""
+
+import re
+import shutil
+
+import pytest
+
+from tests.booklib import HTML
+from tests.browser import pagecheck
+
+PAGE = "book/neuron.html"
+FIGURE_ALT = re.compile(r'<img alt="Diagram of one neuron[^"]*"')
+FIGURE_SRC = 'src="../_images/neuron.svg"'
+FORMULA = r'<span class="math notranslate nohighlight">\(x_i\)</span>'
+PARAGRAPH = "<p>In symbols,"
+
+
+@pytest.fixture(scope="module")
+def damaged_site(tmp_path_factory, serve):
+    """damaged_site(edit) -> URL of PAGE in a copy of the book where edit(html) was applied."""
+    if not (HTML / PAGE).is_file():
+        pytest.fail("no built book in _build/html: run python3 tasks.py build first")
+    root = tmp_path_factory.mktemp("site")
+
+    def serve_damaged(edit) -> str:
+        copy = root / f"copy{len(list(root.iterdir()))}"
+        shutil.copytree(HTML, copy)
+        page = copy / PAGE
+        original = page.read_text(encoding="utf-8")
+        damaged = edit(original)
+        assert damaged != original, "the edit did not change the page"
+        page.write_text(damaged, encoding="utf-8")
+        return serve(copy) + PAGE
+
+    return serve_damaged
+
+
+def test_a_figure_with_empty_alt_text_is_reported(damaged_site, open_page):
+    page, _ = open_page(damaged_site(lambda html: FIGURE_ALT.sub('<img alt=""', html, count=1)))
+    problems = pagecheck.image_problems(page)
+    assert "image without alt text: ../_images/neuron.svg" in problems, problems
+
+
+def test_a_figure_without_alt_attribute_fails_axe(damaged_site, open_page):
+    page, _ = open_page(damaged_site(lambda html: FIGURE_ALT.sub("<img", html, count=1)))
+    problems = pagecheck.blocking(pagecheck.axe_violations(page))
+    assert any("axe violation image-alt" in p for p in problems), problems
+
+
+def test_a_missing_image_is_reported(damaged_site, open_page):
+    page, log = open_page(damaged_site(lambda html: html.replace(FIGURE_SRC, 'src="gone.svg"')))
+    assert "image did not load: gone.svg" in pagecheck.image_problems(page)
+    assert any("gone.svg (HTTP 404)" in p for p in log.problems()), log.problems()
+
+
+def test_a_tex_error_is_reported(damaged_site, open_page):
+    broken = FORMULA.replace(r"x_i", r"\frac{1}")  # \frac with one argument: a TeX error
+    page, _ = open_page(damaged_site(lambda html: html.replace(FORMULA, broken, 1)))
+    problems = pagecheck.math_problems(page)
+    assert "1 formula(s) typeset with a MathJax error" in problems, problems
+
+
+def test_unbalanced_tex_is_reported(damaged_site, open_page):
+    broken = FORMULA.replace(r"x_i", r"\frac{1}{")  # MathJax cannot find the end: left as raw TeX
+    page, _ = open_page(damaged_site(lambda html: html.replace(FORMULA, broken, 1)))
+    problems = pagecheck.math_problems(page)
+    assert r"raw TeX delimiter '\\(' left in the page text" in problems, problems
+    assert any(p.startswith("only ") for p in problems), problems
+
+
+def test_tex_outside_math_markup_is_reported(damaged_site, open_page):
+    """A formula that the source failed to mark up as math reaches the reader as raw TeX."""
+    page, _ = open_page(
+        damaged_site(
+            lambda html: html.replace(PARAGRAPH, PARAGRAPH + r" $$z = \sum_i x_i w_i$$", 1)
+        )
+    )
+    problems = pagecheck.math_problems(page)
+    assert "raw TeX delimiter '$$' left in the page text" in problems, problems
+
+
+def test_a_console_error_is_reported(damaged_site, open_page):
+    script = "<script>undefinedFunction()</script></body>"
+    _, log = open_page(damaged_site(lambda html: html.replace("</body>", script, 1)))
+    assert any("undefinedFunction" in p for p in log.problems()), log.problems()
