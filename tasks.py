@@ -6,6 +6,7 @@
     python3 tasks.py browser          set up, build, then test the HTML in headless Chromium
     python3 tasks.py chapter FILE...  run only these chapters under nbval (quick check while writing)
     python3 tasks.py format           fix the Python files with ruff; show what to fix in chapters
+    python3 tasks.py linkcheck        check the book's external links (skipped, with a note, offline)
     python3 tasks.py setup            only create or update .venv
     python3 tasks.py clean            remove _build/ (the execution cache too)
 
@@ -35,6 +36,8 @@ BUILD_DIR = ROOT / "_build"
 # -W: warnings are errors; -n: nitpicky cross-references; --keep-going: report them all.
 BUILD_CMD = ["jupyter-book", "build", ".", "-W", "-n", "--keep-going"]
 PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]  # one notebook stays on one kernel
+# The chapters run twice: from their MyST source, and as the exported notebooks Colab opens.
+TEST_PATHS = ["tests", "book", "templates", "_build/notebooks"]
 BROWSER_DIR = ROOT / "tests" / "browser"
 CHROMIUM = Path(os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium"))
 
@@ -108,13 +111,17 @@ def build() -> None:
         if broken:
             fail(f"notebooks failed to execute: {', '.join(broken)} (logs in _build/html/reports/)")
         fail("the book build failed or gave warnings; see the messages above")
+    if run([str(PYTHON), "-m", "nnbook.publishing", "export"]) != 0:
+        fail("exporting the executed notebooks failed; see the message above")
     say(f"book built in {time.perf_counter() - started:.0f} s: open _build/html/index.html")
 
 
 def test(pytest_args: list[str]) -> None:
     build()
-    say("running the tests: chapters under nbval, harness, lint, HTML checks")
-    code = run([str(PYTHON), "-m", "pytest", *PYTEST_PARALLEL, *pytest_args])
+    say("running the tests: chapters and exported notebooks under nbval, harness, lint, HTML")
+    named_paths = any(not arg.startswith("-") for arg in pytest_args)
+    paths = [] if named_paths else TEST_PATHS
+    code = run([str(PYTHON), "-m", "pytest", *PYTEST_PARALLEL, *paths, *pytest_args])
     sys.exit(code)
 
 
@@ -163,6 +170,21 @@ def format_code() -> None:
     sys.exit(max(codes))
 
 
+def linkcheck() -> None:
+    """Check every external link in the book; offline, say that the check was skipped."""
+    import socket
+
+    host = os.environ.get("NNBOOK_LINKCHECK_HOST", "github.com")
+    try:
+        socket.create_connection((host, 443), timeout=3).close()
+    except OSError:
+        say(f"external link check skipped: {host} cannot be reached from this machine (offline)")
+        return
+    setup()
+    say("checking external links: jupyter-book build . --builder linkcheck")
+    sys.exit(run([str(BIN / "jupyter-book"), "build", ".", "--builder", "linkcheck"]))
+
+
 def clean() -> None:
     shutil.rmtree(BUILD_DIR, ignore_errors=True)
     say("removed _build/")
@@ -176,6 +198,7 @@ def main(argv: list[str]) -> None:
         "browser": browser,
         "chapter": chapter,
         "format": lambda args: format_code(),
+        "linkcheck": lambda args: linkcheck(),
         "clean": lambda args: clean(),
     }
     if not argv or argv[0] not in commands:

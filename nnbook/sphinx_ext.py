@@ -11,10 +11,26 @@ Each fix answers a defect that the browser tests (tests/browser/) found in the d
   nnbook/sphinx_templates/search-button-field.html lets the visible text name the button.
 - Its colour-mode button's icons carry titles that do not match the button's label (the same
   violation): nnbook/sphinx_templates/theme-switcher.html hides the decorative icons.
+
+It also adds what the book needs beyond the theme:
+
+- The Colab button of sphinx-book-theme opens the `.md` source, which Colab cannot read: it is
+  pointed at the executed `.ipynb` on the notebooks branch instead (nnbook.publishing).
+- The `{nnbook-status}` directive renders a table of every executed chapter: when it last ran, how
+  long it took, and the torch version and device it ran with (read from its first cell's output).
 """
 
+import json
 import re
+from datetime import datetime
 from pathlib import Path
+
+from docutils import nodes
+from myst_nb.sphinx_ import NbMetadataCollector
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
+
+from nnbook.publishing import EXECUTED, colab_url, toc_entries
 
 # Searched before the themes' own template folders, so a file here replaces the theme's namesake.
 TEMPLATES = Path(__file__).parent / "sphinx_templates"
@@ -40,7 +56,81 @@ def _fix_page(app, pagename, templatename, context, doctree):
         context["body"] = CITATION_LIST_ROLE.sub(r"\1\2", context["body"])
 
 
+def _point_colab_at_notebooks(app, pagename, templatename, context, doctree):
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if group.get("label") == "launch-buttons" else []:
+            if button.get("text") == "Colab":
+                button["url"] = colab_url(pagename, Path(app.confdir))
+
+
+# Every chapter's first cell prints this line (tests/test_book_layout.py checks it).
+ENVIRONMENT_LINE = re.compile(r"torch (\S+), running on (\S+)")
+HAS_EXEC_TABLE = "has_exec_table"  # myst-nb re-renders pages so marked when a chapter re-executes
+
+
+class StatusNode(nodes.General, nodes.Element):
+    """Placeholder for the status table, filled in once every chapter has been executed."""
+
+
+class StatusDirective(SphinxDirective):
+    def run(self):
+        NbMetadataCollector.set_doc_data(self.env, self.env.docname, HAS_EXEC_TABLE, True)
+        return [StatusNode()]
+
+
+def _environment(app, docname: str) -> tuple[str, str]:
+    """The torch version and device that a chapter's own first cell printed when it last ran."""
+    executed = Path(app.confdir) / EXECUTED / f"{docname}.ipynb"
+    if executed.is_file():
+        for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
+            text = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+            if found := ENVIRONMENT_LINE.search(text):
+                return found.group(1), found.group(2)
+    return "unknown", "unknown"
+
+
+def _row(*cells) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        row += nodes.entry("", cell if isinstance(cell, nodes.Node) else nodes.paragraph(text=cell))
+    return row
+
+
+class StatusTransform(SphinxPostTransform):
+    """Replace the placeholder with one row per executed chapter, in the order of the toc."""
+
+    default_priority = 8  # before references are resolved (as myst-nb's nb-exec-table)
+
+    def run(self, **kwargs):
+        headers = ["Chapter", "Last executed", "Run time (s)", "torch", "Device", "Status"]
+        metadata = NbMetadataCollector.get_doc_data(self.env)
+        for placeholder in self.document.findall(StatusNode):
+            body = nodes.tbody()
+            for docname in toc_entries(Path(self.app.confdir)):
+                data = metadata.get(docname, {}).get("exec_data")
+                if not data:
+                    continue  # a page without code is not executed
+                uri = self.app.builder.get_relative_uri(self.env.docname, docname)
+                title = self.env.titles[docname].astext()
+                link = nodes.paragraph(
+                    "", "", nodes.reference("", title, internal=True, refuri=uri)
+                )
+                version, device = _environment(self.app, docname)
+                executed = datetime.fromtimestamp(data["mtime"]).strftime("%Y-%m-%d %H:%M")
+                status = "passed" if data["succeeded"] else "failed"
+                body += _row(link, executed, f"{data['runtime']:.1f}", version, device, status)
+            group = nodes.tgroup(cols=len(headers))
+            group.extend(nodes.colspec(colwidth=1) for _ in headers)
+            group += nodes.thead("", _row(*headers))
+            group += body
+            placeholder.replace_self(nodes.table("", group, classes=["colwidths-auto"]))
+
+
 def setup(app):
     app.connect("config-inited", _add_templates)
     app.connect("html-page-context", _fix_page)
+    app.connect("html-page-context", _point_colab_at_notebooks, priority=700)  # after the theme
+    app.add_node(StatusNode)
+    app.add_directive("nnbook-status", StatusDirective)
+    app.add_post_transform(StatusTransform)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,7 +5,8 @@ from functools import cache
 from pathlib import Path
 
 import jupytext
-import yaml
+
+from nnbook import publishing
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -15,21 +16,15 @@ DEFAULT_BUDGET_SECONDS = 20
 DEVICE_LINE = (
     'device = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")'
 )
-
-
-def _entries(node: dict) -> list[str]:
-    found = [node["file"]] if "file" in node else []
-    for key in ("parts", "chapters", "sections"):
-        for child in node.get(key, []):
-            found += _entries(child)
-    return found
+ENVIRONMENT_LINE = (
+    'print(f"torch {torch.__version__}, running on {device}")'  # read by the status page
+)
 
 
 @cache
 def toc_entries() -> tuple[str, ...]:
     """Every page named in _toc.yml, root first, as written there (no suffix)."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return (toc["root"], *_entries(toc))
+    return tuple(publishing.toc_entries(ROOT))
 
 
 def page_path(entry: str) -> Path:

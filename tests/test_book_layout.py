@@ -6,6 +6,7 @@ import pytest
 
 from tests.booklib import (
     DEVICE_LINE,
+    ENVIRONMENT_LINE,
     ROOT,
     TEMPLATE,
     chapter_id,
@@ -44,10 +45,11 @@ def test_there_are_chapters():
 
 
 @pytest.mark.parametrize("path", CHAPTERS_AND_TEMPLATE, ids=chapter_id)
-def test_first_cell_seeds_and_picks_the_device(path):
+def test_first_cell_seeds_picks_the_device_and_reports_it(path):
     first = code_cells(path)[0].source
     assert "torch.manual_seed(0)" in first, "the first code cell must seed torch"
     assert DEVICE_LINE in first, f"the first code cell must pick the device with: {DEVICE_LINE}"
+    assert ENVIRONMENT_LINE in first, f"the first code cell must end with: {ENVIRONMENT_LINE}"
 
 
 @pytest.mark.parametrize("path", CHAPTERS_AND_TEMPLATE, ids=chapter_id)
