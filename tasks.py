@@ -91,9 +91,9 @@ def setup() -> None:
     say(f"environment ready in {time.perf_counter() - started:.0f} s")
 
 
-def run(cmd: list[str], cwd: Path = ROOT) -> int:
+def run(cmd: list[str], cwd: Path = ROOT, **env_extra: str) -> int:
     """Run a tool from the environment, with .venv/bin first on PATH."""
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **env_extra}
     return subprocess.run(cmd, cwd=cwd, env=env).returncode
 
 
@@ -121,7 +121,13 @@ def test(pytest_args: list[str]) -> None:
     say("running the tests: chapters and exported notebooks under nbval, harness, lint, HTML")
     named_paths = any(not arg.startswith("-") for arg in pytest_args)
     paths = [] if named_paths else TEST_PATHS
-    code = run([str(PYTHON), "-m", "pytest", *PYTEST_PARALLEL, *paths, *pytest_args])
+    # pytest-xdist runs one worker, and so one chapter kernel, per core: give each one thread, or
+    # PyTorch's default of one thread per core would put twice as many threads as cores to work.
+    threads = os.environ.get("OMP_NUM_THREADS", "1")
+    code = run(
+        [str(PYTHON), "-m", "pytest", *PYTEST_PARALLEL, *paths, *pytest_args],
+        OMP_NUM_THREADS=threads,
+    )
     sys.exit(code)
 
 

@@ -112,6 +112,25 @@ def expect_close(
     )
 
 
+def one_line_error(err: BaseException, limit: int = 160) -> str:
+    """`TypeName: first line of the message`, short enough for a one-line verdict."""
+    lines = str(err).strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    if len(first) > limit:
+        first = first[: limit - 3] + "..."
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
+def call_answer(fn: Callable, name: str, label: str, *args):
+    """Call the reader's function on copies of `args`; an exception becomes a one-line AnswerError."""
+    try:
+        return fn(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
+    except Exception as err:  # the reader's code may raise anything
+        kind, _, message = one_line_error(err).partition(": ")
+        detail = f": {message}" if message else ""
+        raise AnswerError(f"`{name}` raised {kind} on {label}{detail}") from None
+
+
 def expect_callable(answer: object, name: str) -> Callable:
     """Return `answer` if it can be called, else raise AnswerError."""
     if answer is Ellipsis or answer is None:

@@ -59,5 +59,5 @@ def glued_names(path: Path) -> set[str]:
 
 
 def glue_references(path: Path) -> set[str]:
-    """Names used by {glue:...}`name` roles in the prose."""
-    return set(re.findall(r"\{glue(?::\w+)?\}`(\w+)", path.read_text(encoding="utf-8")))
+    """Names used in the prose by {glue:...}`name` roles and ```{glue:md} name directives."""
+    return set(re.findall(r"\{glue(?::\w+)?\}(?:`|\s+)(\w+)", path.read_text(encoding="utf-8")))

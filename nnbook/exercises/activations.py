@@ -1,10 +1,15 @@
 """Checkers for the exercises of the chapter *Activation functions* (book/activations.md)."""
 
-from collections.abc import Callable
-
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_close, expect_tensor
+from nnbook.checks import (
+    AnswerError,
+    call_answer,
+    checker,
+    expect_callable,
+    expect_close,
+    expect_tensor,
+)
 
 # Inputs on which a reader's softmax is run, each with a label that names it in a message. The 3 x 3
 # batch catches a division that broadcasts the row sums the wrong way (a sum without keepdim=True),
@@ -46,23 +51,12 @@ LEAKY_INPUTS = [
 ]
 
 
-def _call(fn: Callable, name: str, label: str, *args):
-    """Call the reader's function; turn an exception into a one-line AnswerError naming the input."""
-    try:
-        return fn(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
-    except Exception as err:  # the reader's code may raise anything
-        first_line = (str(err).strip().splitlines() or [""])[0]
-        raise AnswerError(
-            f"`{name}` raised {type(err).__name__} on {label}: {first_line}"
-        ) from None
-
-
 @checker
 def check_stable_softmax(stable_softmax):
     """`stable_softmax(z)` must equal torch.softmax(z, dim=1), also for logits that overflow exp."""
     fn = expect_callable(stable_softmax, "stable_softmax")
     for label, z in SOFTMAX_INPUTS:
-        out = _call(fn, "stable_softmax", label, z)
+        out = call_answer(fn, "stable_softmax", label, z)
         try:
             if isinstance(out, torch.Tensor) and out.is_floating_point():
                 if not torch.isfinite(out.detach()).all():
@@ -91,7 +85,7 @@ def check_leaky_relu_grad(leaky_relu_grad):
     """`leaky_relu_grad(z, negative_slope)` must be 1 where z > 0 and negative_slope where z < 0."""
     fn = expect_callable(leaky_relu_grad, "leaky_relu_grad")
     for label, z, slope in LEAKY_INPUTS:
-        out = _call(fn, "leaky_relu_grad", label, z, slope)
+        out = call_answer(fn, "leaky_relu_grad", label, z, slope)
         try:
             out = expect_tensor(
                 out, "leaky_relu_grad(z, negative_slope)", shape=z.shape, dtype=z.dtype

@@ -8,7 +8,7 @@ import numbers
 import torch
 from torch import nn
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_tensor
+from nnbook.checks import AnswerError, checker, expect_callable, expect_tensor, one_line_error
 
 TINY_BATCH = 64
 TINY_INPUT_SHAPE = (TINY_BATCH, 1, 8, 8)
@@ -18,15 +18,6 @@ TINY_PARAMETERS = 64 * 32 + 32 + 32 * 10 + 10
 
 # Layer sizes on which check_count_parameters tries the reader's function.
 PARAMETER_CASES = ((784, 512, 512, 10), (64, 32, 10), (3, 1), (10, 20, 30, 40, 5))
-
-
-def _one_line(err: BaseException) -> str:
-    """`TypeName: first line of the message`, short enough for a one-line verdict."""
-    lines = str(err).strip().splitlines()
-    first = lines[0].strip() if lines else ""
-    if len(first) > 160:
-        first = first[:157] + "..."
-    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 def _leaf_modules(net: nn.Module) -> list[nn.Module]:
@@ -106,7 +97,7 @@ def check_tiny_net(TinyNet):
             net = TinyNet()
         except Exception as err:
             hint = " (call super().__init__() first)" if "Module.__init__" in str(err) else ""
-            raise AnswerError(f"TinyNet() raised {_one_line(err)}{hint}") from None
+            raise AnswerError(f"TinyNet() raised {one_line_error(err)}{hint}") from None
         gen = torch.Generator().manual_seed(0)
         X, X2 = torch.randn((2, *TINY_INPUT_SHAPE), generator=gen)
 
@@ -117,7 +108,7 @@ def check_tiny_net(TinyNet):
             out_zero, _ = _run_with_trace(net, torch.zeros_like(X))
         except Exception as err:
             raise AnswerError(
-                f"TinyNet()(X) with X of shape {TINY_INPUT_SHAPE} raised {_one_line(err)}"
+                f"TinyNet()(X) with X of shape {TINY_INPUT_SHAPE} raised {one_line_error(err)}"
             ) from None
 
     if out is None:
@@ -194,7 +185,7 @@ def check_count_parameters(count_parameters):
         try:
             result = count_parameters(list(case))
         except Exception as err:
-            raise AnswerError(f"{call} raised {_one_line(err)}") from None
+            raise AnswerError(f"{call} raised {one_line_error(err)}") from None
         got = _as_count(result, call)
         expected = _expected_count(sizes)
         if got == expected:

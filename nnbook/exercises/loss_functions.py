@@ -1,0 +1,163 @@
+"""Checkers for the exercises of the chapter *Loss functions* (book/loss_functions.md)."""
+
+import torch
+import torch.nn.functional as F
+
+from nnbook.checks import (
+    AnswerError,
+    call_answer,
+    checker,
+    expect_callable,
+    expect_close,
+    expect_tensor,
+)
+
+# (label, logits, targets) on which a reader's cross-entropy is run. The first batch has N > 1, so
+# a sum differs from the mean, and moderate logits, so softmax applied twice gives a clearly
+# different number. The last two hold logits for which exp overflows or a probability underflows.
+CROSS_ENTROPY_INPUTS = [
+    (
+        "a batch of 4 examples with 3 classes",
+        torch.tensor(
+            [[2.0, 1.0, 0.1], [0.5, -1.0, 2.5], [-0.3, 0.8, 0.2], [1.5, 1.5, -2.0]],
+        ),
+        torch.tensor([0, 2, 1, 1]),
+    ),
+    ("one example with 5 classes", torch.tensor([[0.1, -2.0, 3.0, 0.5, 1.0]]), torch.tensor([3])),
+    (
+        "a batch of 8 examples with 10 classes",
+        3 * torch.randn(8, 10, generator=torch.Generator().manual_seed(0)),
+        torch.tensor([0, 9, 3, 3, 5, 1, 7, 2]),
+    ),
+    (
+        "huge logits [[1000, 0, -1000], [0, 1000, 0]] with targets [2, 0]",
+        torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]]),
+        torch.tensor([2, 0]),
+    ),
+    (
+        "very negative logits [[-1000, -1001, -1002]] with target [1]",
+        torch.tensor([[-1000.0, -1001.0, -1002.0]]),
+        torch.tensor([1]),
+    ),
+]
+
+
+def _close(value: torch.Tensor, target: torch.Tensor) -> bool:
+    return torch.allclose(value.detach().cpu().double(), target.double(), atol=1e-4, rtol=1e-4)
+
+
+@checker
+def check_cross_entropy(cross_entropy):
+    """`cross_entropy(logits, y)` must equal F.cross_entropy(logits, y), also for huge logits."""
+    fn = expect_callable(cross_entropy, "cross_entropy")
+    for label, logits, y in CROSS_ENTROPY_INPUTS:
+        out = call_answer(fn, "cross_entropy", label, logits, y)
+        name = "cross_entropy(logits, y)"
+        expected = F.cross_entropy(logits, y)
+        try:
+            if isinstance(out, torch.Tensor) and out.is_floating_point():
+                if not torch.isfinite(out.detach()).all():
+                    raise AnswerError(
+                        f"overflow: `{name}` is inf or NaN, because exp overflowed to inf or a "
+                        "probability underflowed to 0 before the log; subtract each row's max "
+                        "before exp, or use torch.logsumexp"
+                    )
+            out = expect_tensor(out, name)
+            if not out.is_floating_point():
+                raise AnswerError(f"`{name}` has dtype {out.dtype}, but a loss is a float")
+            if out.shape != ():
+                raise AnswerError(
+                    f"`{name}` has shape {tuple(out.shape)}, but a loss is one number, a 0-d "
+                    "tensor: average the per-example losses with .mean()"
+                )
+            if len(y) > 1 and _close(out, expected * len(y)):
+                raise AnswerError(
+                    "you summed the per-example losses; the convention is the mean over the batch"
+                )
+            if _close(out, F.cross_entropy(torch.softmax(logits, dim=1), y)):
+                raise AnswerError(
+                    "you applied softmax twice: your function turned the logits into "
+                    "probabilities and then took log-softmax of those; apply log-softmax to the "
+                    "logits once"
+                )
+            if _close(out, -expected):
+                raise AnswerError(
+                    f"`{name}` is {out.item():.4g}, but cross-entropy is never negative: the loss "
+                    "is minus the mean log-probability of the true classes"
+                )
+            expect_close(out, expected, name, atol=1e-4, rtol=1e-4)
+        except AnswerError as err:
+            raise AnswerError(f"on {label}: {err}") from None
+    return "Your cross-entropy matches F.cross_entropy and stays finite for huge logits."
+
+
+def _expect_scalar(answer: object, name: str, n: int) -> torch.Tensor:
+    """A 0-d float tensor, with specific messages for the shapes that the usual mistakes give."""
+    answer = expect_tensor(answer, name)
+    shape = tuple(answer.shape)
+    if shape == (n,) or shape == (n, 1):
+        raise AnswerError(
+            f"`{name}` has shape {shape}: one error per example; average them with .mean() "
+            "to get a single number"
+        )
+    if shape == (n, n):
+        raise AnswerError(
+            f"`{name}` has shape {shape}: y_hat {(n, 1)} minus y {(n,)} broadcast to a table of "
+            "every prediction minus every target; squeeze y_hat to shape "
+            f"{(n,)} first"
+        )
+    answer = expect_tensor(answer, name, shape=())
+    if not answer.is_floating_point():
+        raise AnswerError(f"`{name}` has dtype {answer.dtype}, but a loss is a float")
+    return answer
+
+
+@checker
+def check_mse_mae(mse, mae, y_hat, y):
+    """`mse` and `mae` must be the mean squared and mean absolute errors of `y_hat` against `y`."""
+    n = len(y)
+    errors = y_hat.detach().cpu().reshape(-1) - y.detach().cpu()
+    broadcast = y_hat.detach().cpu() - y.detach().cpu()  # the (N, 1) - (N,) trap, if shapes differ
+    right_mse, right_mae = (errors**2).mean(), errors.abs().mean()
+
+    mse = _expect_scalar(mse, "mse", n)
+    if not _close(mse, right_mse):
+        if broadcast.shape != errors.shape and _close(mse, (broadcast**2).mean()):
+            raise AnswerError(
+                f"`mse` is the mean of a {tuple(broadcast.shape)} table: y_hat "
+                f"{tuple(y_hat.shape)} minus y {tuple(y.shape)} broadcasts; squeeze y_hat first"
+            )
+        if _close(mse, (errors**2).sum()):
+            raise AnswerError(
+                "`mse` is the sum of the squared errors; the mean divides it by the number of "
+                "examples"
+            )
+        if _close(mse, right_mae):
+            raise AnswerError("`mse` equals the MAE: square the errors instead of taking .abs()")
+        if _close(mse, right_mse.sqrt()):
+            raise AnswerError(
+                "`mse` is the square root of the MSE (the RMSE): leave out the square root"
+            )
+        expect_close(mse, right_mse, "mse", atol=1e-4, rtol=1e-4)
+
+    mae = _expect_scalar(mae, "mae", n)
+    if not _close(mae, right_mae):
+        if broadcast.shape != errors.shape and _close(mae, broadcast.abs().mean()):
+            raise AnswerError(
+                f"`mae` is the mean of a {tuple(broadcast.shape)} table: y_hat "
+                f"{tuple(y_hat.shape)} minus y {tuple(y.shape)} broadcasts; squeeze y_hat first"
+            )
+        if _close(mae, errors.abs().sum()):
+            raise AnswerError(
+                "`mae` is the sum of the absolute errors; the mean divides it by the number of "
+                "examples"
+            )
+        if _close(mae, right_mse):
+            raise AnswerError("`mae` equals the MSE: take .abs() of the errors instead of squaring")
+        if _close(mae, errors.mean()) or _close(mae, -errors.mean()):
+            raise AnswerError(
+                "`mae` is the mean of the signed errors, where positive and negative errors "
+                "cancel: take .abs() before the mean"
+            )
+        expect_close(mae, right_mae, "mae", atol=1e-4, rtol=1e-4)
+    return "Both match F.mse_loss and F.l1_loss on predictions of the right shape."
