@@ -97,6 +97,19 @@ def run(cmd: list[str], cwd: Path = ROOT, **env_extra: str) -> int:
     return subprocess.run(cmd, cwd=cwd, env=env).returncode
 
 
+def layout_hash() -> str:
+    """Hash of what shapes every page: the toc, the config, and the book's Sphinx extension."""
+    digest = hashlib.sha256()
+    extension = ROOT / "nnbook"
+    paths = [ROOT / "_toc.yml", ROOT / "_config.yml", extension / "sphinx_ext.py"]
+    paths += sorted((extension / "sphinx_templates").iterdir()) + sorted(
+        (extension / "sphinx_static").iterdir()
+    )
+    for path in paths:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def failed_notebooks() -> list[str]:
     reports = BUILD_DIR / "html" / "reports"
     return sorted(p.name.removesuffix(".err.log") for p in reports.rglob("*.err.log"))
@@ -104,13 +117,19 @@ def failed_notebooks() -> list[str]:
 
 def build() -> None:
     setup()
-    say("building the book: " + " ".join(BUILD_CMD))
+    # Sphinx re-renders only the pages whose source changed, so after a change to the toc (new
+    # neighbours, numbering) or the theme fixes, every page is written again. No chapter re-executes:
+    # the execution cache is kept.
+    stamp, layout = BUILD_DIR / ".nnbook-layout.sha256", layout_hash()
+    rewrite = [] if stamp.is_file() and stamp.read_text().strip() == layout else ["--all"]
+    say("building the book: " + " ".join(BUILD_CMD + rewrite))
     started = time.perf_counter()
-    if run([str(BIN / BUILD_CMD[0]), *BUILD_CMD[1:]]) != 0:
+    if run([str(BIN / BUILD_CMD[0]), *BUILD_CMD[1:], *rewrite]) != 0:
         broken = failed_notebooks()
         if broken:
             fail(f"notebooks failed to execute: {', '.join(broken)} (logs in _build/html/reports/)")
         fail("the book build failed or gave warnings; see the messages above")
+    stamp.write_text(layout + "\n")
     if run([str(PYTHON), "-m", "nnbook.publishing", "export"]) != 0:
         fail("exporting the executed notebooks failed; see the message above")
     say(f"book built in {time.perf_counter() - started:.0f} s: open _build/html/index.html")

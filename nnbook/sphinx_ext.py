@@ -11,6 +11,10 @@ Each fix answers a defect that the browser tests (tests/browser/) found in the d
   nnbook/sphinx_templates/search-button-field.html lets the visible text name the button.
 - Its colour-mode button's icons carry titles that do not match the button's label (the same
   violation): nnbook/sphinx_templates/theme-switcher.html hides the decorative icons.
+- myst-nb's toggle for a `hide-input` cell is labelled "Toggle hidden content" while it shows
+  "Show code cell source" (the same violation): the label is dropped, so the visible text names it.
+- The theme's link colour is too light on tinted admonitions (axe: color-contrast):
+  nnbook/sphinx_static/nnbook.css darkens it.
 
 It also adds what the book needs beyond the theme:
 
@@ -34,11 +38,14 @@ from nnbook.publishing import EXECUTED, colab_url, toc_entries
 
 # Searched before the themes' own template folders, so a file here replaces the theme's namesake.
 TEMPLATES = Path(__file__).parent / "sphinx_templates"
+STATIC = Path(__file__).parent / "sphinx_static"
+TOGGLE_LABEL = '<summary aria-label="Toggle hidden content">'
 CITATION_LIST_ROLE = re.compile(r'(<div\b[^>]*?)\s*role="list"([^>]*class="citation-list")')
 
 
-def _add_templates(app, config):
+def _add_templates_and_static(app, config):
     config.templates_path = [str(TEMPLATES), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
 
 
 def _fix_page(app, pagename, templatename, context, doctree):
@@ -53,7 +60,8 @@ def _fix_page(app, pagename, templatename, context, doctree):
     if "script_files" in context:
         context["script_files"] = scripts
     if "body" in context:
-        context["body"] = CITATION_LIST_ROLE.sub(r"\1\2", context["body"])
+        body = CITATION_LIST_ROLE.sub(r"\1\2", context["body"])
+        context["body"] = body.replace(TOGGLE_LABEL, "<summary>")
 
 
 def _point_colab_at_notebooks(app, pagename, templatename, context, doctree):
@@ -127,7 +135,8 @@ class StatusTransform(SphinxPostTransform):
 
 
 def setup(app):
-    app.connect("config-inited", _add_templates)
+    app.connect("config-inited", _add_templates_and_static)
+    app.add_css_file("nnbook.css")
     app.connect("html-page-context", _fix_page)
     app.connect("html-page-context", _point_colab_at_notebooks, priority=700)  # after the theme
     app.add_node(StatusNode)
