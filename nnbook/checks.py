@@ -10,6 +10,8 @@ can `assert check_something(reference_solution)`.
 from __future__ import annotations
 
 import functools
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -110,6 +112,54 @@ def expect_close(
         f"`{name}` differs from the expected values; the largest difference is {diff.max().item():.4g} "
         f"at index {worst} (yours {answer[worst].item():.4g}, expected {expected[worst].item():.4g})"
     )
+
+
+def expect_number(
+    answer: object,
+    name: str,
+    *,
+    integer: bool = False,
+    positive: bool = False,
+    hint: str = "",
+    nonfinite: str = "look for a division by zero",
+) -> float:
+    """Return `answer` as a float if it is one finite real number; else raise AnswerError.
+
+    A Python or NumPy number and a one-element tensor all count. `integer=True` also demands a whole
+    number (returned as an int), `positive=True` a number above 0. `hint` ends the message for an
+    answer that is not one number (say "did you forget .mean()?"), and `nonfinite` the message for
+    NaN or infinity.
+    """
+    hint = f": {hint}" if hint else ""
+    if answer is Ellipsis or answer is None:
+        expect_tensor(answer, name)  # the standard messages for `...` and None
+    is_numpy = type(answer).__module__ == "numpy"
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+        if answer.dtype == torch.bool or answer.is_complex():
+            raise AnswerError(f"`{name}` has dtype {answer.dtype}, but a real number is expected")
+        answer = answer.item()
+    elif is_numpy and getattr(answer, "size", 0) == 1:
+        answer = answer.item()  # a NumPy scalar or one-element array
+    if isinstance(answer, bool):
+        raise AnswerError(f"`{name}` is a bool, but a number is expected")
+    if not isinstance(answer, numbers.Real):
+        if isinstance(answer, torch.Tensor):
+            what = f"a tensor of shape {tuple(answer.shape)}"
+        elif is_numpy:
+            what = f"a NumPy array of shape {tuple(answer.shape)}"
+        else:
+            what = f"a {type(answer).__name__}"
+        raise AnswerError(f"`{name}` is {what}, but it should be one number{hint}")
+    value = float(answer)
+    if not math.isfinite(value):
+        raise AnswerError(f"`{name}` is {'NaN' if math.isnan(value) else value}: {nonfinite}")
+    if positive and value <= 0:
+        raise AnswerError(f"`{name}` is {value:g}, but it must be a positive number")
+    if integer:
+        if not value.is_integer():
+            raise AnswerError(f"`{name}` is {value:g}, but it should be a whole number")
+        return int(value)
+    return value
 
 
 def one_line_error(err: BaseException, limit: int = 160) -> str:

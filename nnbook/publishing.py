@@ -4,9 +4,10 @@ The repository URL is set once, as `repository.url` in _config.yml. Every link i
 the theme's source buttons, the Binder and Colab buttons (see nnbook.sphinx_ext), and the install
 cell that the exported notebooks carry for Colab.
 
-    python -m nnbook.publishing export   # _build/jupyter_execute/**.ipynb -> _build/notebooks/
+    python -m nnbook.publishing export   # executed chapters -> _build/notebooks/*.ipynb
 
-The export step copies each chapter's executed notebook and puts an install cell first. The publish
+The export step takes each chapter's executed notebook from the build's execution cache and puts an
+install cell first. The publish
 workflow pushes _build/notebooks/ to the `notebooks` branch, which the Colab buttons point at.
 """
 
@@ -18,11 +19,13 @@ import sys
 from pathlib import Path
 
 import yaml
+from jupyter_cache import get_cache
+from myst_nb.core.read import read_myst_markdown_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_BRANCH = "notebooks"
 COLAB = "https://colab.research.google.com"
-EXECUTED = Path("_build") / "jupyter_execute"
+CACHE = Path("_build") / ".jupyter_cache"  # myst-nb's execution cache (_config.yml: execute.cache)
 EXPORTED = Path("_build") / "notebooks"
 INSTALL_CELL_TAG = "nnbook-install"
 
@@ -81,14 +84,32 @@ def install_cell(root: Path = ROOT) -> dict:
     }
 
 
+def executed_notebook(page: str, root: Path = ROOT) -> dict | None:
+    """The page's notebook with the outputs of its last execution; None for a page without code.
+
+    The outputs come from the execution cache. The copies in _build/jupyter_execute/ will not do:
+    myst-nb writes a notebook that it restored from the cache there without its outputs.
+    """
+    source = root / f"{page}.md"
+    notebook = read_myst_markdown_notebook(source.read_text(encoding="utf-8"), path=source)
+    if not any(cell.cell_type == "code" for cell in notebook.cells):
+        return None
+    try:
+        _, executed = get_cache(str(root / CACHE)).merge_match_into_notebook(notebook)
+    except KeyError:
+        raise LookupError(
+            f"{page}.md has no executed copy in {CACHE}: build the book first (python3 tasks.py build)"
+        ) from None
+    return executed
+
+
 def export(root: Path = ROOT) -> list[Path]:
     """Write each executed chapter notebook, with the install cell first, under _build/notebooks/."""
     written = []
     for page in toc_entries(root):
-        executed = root / EXECUTED / f"{page}.ipynb"
-        if not executed.is_file():
+        notebook = executed_notebook(page, root)
+        if notebook is None:
             continue  # a page without code cells is not executed
-        notebook = json.loads(executed.read_text(encoding="utf-8"))
         notebook["cells"] = [install_cell(root), *copy.deepcopy(notebook["cells"])]
         target = root / EXPORTED / f"{page}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -102,5 +123,8 @@ def export(root: Path = ROOT) -> list[Path]:
 if __name__ == "__main__":
     if sys.argv[1:] != ["export"]:
         sys.exit("usage: python -m nnbook.publishing export")
-    paths = export()
+    try:
+        paths = export()
+    except LookupError as err:
+        sys.exit(f"error: {err}")
     print(f"exported {len(paths)} notebooks to {EXPORTED}/")

@@ -24,7 +24,7 @@ It also adds what the book needs beyond the theme:
   long it took, and the torch version and device it ran with (read from its first cell's output).
 """
 
-import json
+import contextlib
 import re
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +34,7 @@ from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from nnbook.publishing import EXECUTED, colab_url, toc_entries
+from nnbook.publishing import colab_url, executed_notebook, toc_entries
 
 # Searched before the themes' own template folders, so a file here replaces the theme's namesake.
 TEMPLATES = Path(__file__).parent / "sphinx_templates"
@@ -88,9 +88,9 @@ class StatusDirective(SphinxDirective):
 
 def _environment(app, docname: str) -> tuple[str, str]:
     """The torch version and device that a chapter's own first cell printed when it last ran."""
-    executed = Path(app.confdir) / EXECUTED / f"{docname}.ipynb"
-    if executed.is_file():
-        for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
+    with contextlib.suppress(LookupError):  # not executed yet: the row says "unknown"
+        notebook = executed_notebook(docname, Path(app.confdir)) or {"cells": []}
+        for cell in notebook["cells"]:
             text = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
             if found := ENVIRONMENT_LINE.search(text):
                 return found.group(1), found.group(2)

@@ -64,15 +64,19 @@ def test_tanh_neuron_grad_checker_explains_other_wrong_answers():
     assert "(off by " in repr(far) and "check each factor" in repr(far)
     assert "still `...`" in repr(derivatives.check_tanh_neuron_grad(..., W, X, B, Y))
     assert "is None" in repr(derivatives.check_tanh_neuron_grad(None, W, X, B, Y))
-    assert "Python list" in repr(derivatives.check_tanh_neuron_grad([right], W, X, B, Y))
+    assert "is a list, but it should be one number" in repr(
+        derivatives.check_tanh_neuron_grad([right], W, X, B, Y)
+    )
     vector = derivatives.check_tanh_neuron_grad(torch.tensor([right, right]), W, X, B, Y)
-    assert "has shape (2,), but a single number" in repr(vector)
+    assert "is a tensor of shape (2,), but it should be one number" in repr(vector)
     pair = derivatives.check_tanh_neuron_grad(np.array([right, right]), W, X, B, Y)
-    assert "NumPy array" in repr(pair)
+    assert "is a NumPy array of shape (2,)" in repr(pair)
     assert "is a bool" in repr(derivatives.check_tanh_neuron_grad(True, W, X, B, Y))
     assert "is a str" in repr(derivatives.check_tanh_neuron_grad("2.27", W, X, B, Y))
     assert "is NaN" in repr(derivatives.check_tanh_neuron_grad(math.nan, W, X, B, Y))
-    assert "is infinite" in repr(derivatives.check_tanh_neuron_grad(math.inf, W, X, B, Y))
+    assert "is inf: look for a division by zero" in repr(
+        derivatives.check_tanh_neuron_grad(math.inf, W, X, B, Y)
+    )
     flag = derivatives.check_tanh_neuron_grad(torch.tensor(True), W, X, B, Y)
     assert "dtype torch.bool" in repr(flag)
 

@@ -239,12 +239,12 @@ def test_count_parameters_checker_explains_wrong_answers():
         f"❌ Not yet: {call} returned 5, but Linear layers of these sizes have 669706 parameters"
     )
     assert check(lambda s: None) == (
-        f"❌ Not yet: {call} returned None: did the function forget to `return` the count?"
+        f"❌ Not yet: `{call}` is None: did a function forget to `return` its result?"
     )
-    assert "returned a list, but it should return a number" in check(lambda s: [1])
-    assert "returned a tensor of shape (2,)" in check(lambda s: torch.tensor([1, 2]))
-    assert "returned 2.5, but a count of parameters is a whole number" in check(lambda s: 2.5)
-    assert "returned nan" in check(lambda s: float("nan"))
+    assert "is a list, but it should be one number" in check(lambda s: [1])
+    assert "is a tensor of shape (2,)" in check(lambda s: torch.tensor([1, 2]))
+    assert "is 2.5, but it should be a whole number" in check(lambda s: 2.5)
+    assert "is NaN" in check(lambda s: float("nan"))
     assert (
         check(lambda s: 1 / 0) == f"❌ Not yet: {call} raised ZeroDivisionError: division by zero"
     )

@@ -191,9 +191,11 @@ def test_adam_lr_checker_accepts_every_working_lr_and_explains_the_others():
     )
     assert "is still `...`" in repr(optimisers.check_adam_lr(...))
     assert "is None" in repr(optimisers.check_adam_lr(None))
-    assert "but it is a str" in repr(optimisers.check_adam_lr("0.1"))
+    assert "is a str, but it should be one number" in repr(optimisers.check_adam_lr("0.1"))
     assert "must be a positive number" in repr(optimisers.check_adam_lr(-0.1))
-    assert "a learning rate is one number" in repr(optimisers.check_adam_lr(torch.ones(2)))
+    assert "is a tensor of shape (2,), but it should be one number" in repr(
+        optimisers.check_adam_lr(torch.ones(2))
+    )
 
 
 def test_adam_on_valley_matches_the_chapter_setup():

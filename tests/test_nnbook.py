@@ -17,6 +17,7 @@ from nnbook.checks import (
     checker,
     expect_callable,
     expect_close,
+    expect_number,
     expect_tensor,
 )
 from tests.booklib import ROOT
@@ -59,6 +60,65 @@ def test_expect_close_names_the_worst_entry():
     with pytest.raises(AnswerError, match=r"largest difference is 0.5 at index \(1, 2\)"):
         expect_close(wrong, GOOD, "y")
     expect_close(GOOD + 1e-7, GOOD, "y")
+
+
+@pytest.mark.parametrize(
+    ("answer", "kwargs", "message"),
+    [
+        (..., {}, "`x` is still `...`"),
+        (None, {}, "`x` is None"),
+        ([1.0], {}, "`x` is a list, but it should be one number"),
+        (np.zeros(2), {}, "`x` is a NumPy array of shape (2,), but it should be one number"),
+        ("1", {}, "`x` is a str, but it should be one number"),
+        (True, {}, "`x` is a bool, but a number is expected"),
+        (torch.zeros(3), {}, "`x` is a tensor of shape (3,), but it should be one number"),
+        (torch.zeros(3), {"hint": "take the mean"}, "one number: take the mean"),
+        (torch.tensor(True), {}, "`x` has dtype torch.bool, but a real number is expected"),
+        (float("nan"), {}, "`x` is NaN: look for a division by zero"),
+        (
+            float("inf"),
+            {"nonfinite": "lower the learning rate"},
+            "`x` is inf: lower the learning rate",
+        ),
+        (0.0, {"positive": True}, "`x` is 0, but it must be a positive number"),
+        (2.5, {"integer": True}, "`x` is 2.5, but it should be a whole number"),
+    ],
+    ids=[
+        "ellipsis",
+        "none",
+        "list",
+        "numpy",
+        "str",
+        "bool",
+        "vector",
+        "hint",
+        "bool-tensor",
+        "nan",
+        "inf",
+        "not-positive",
+        "not-whole",
+    ],
+)
+def test_expect_number_rejects_bad_answers_in_one_line(answer, kwargs, message):
+    with pytest.raises(AnswerError) as err:
+        expect_number(answer, "x", **kwargs)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("answer", "kwargs", "expected"),
+    [
+        (3, {}, 3.0),
+        (np.float32(0.5), {}, 0.5),
+        (torch.tensor([[2.0]]), {}, 2.0),
+        (torch.tensor(4), {"integer": True, "positive": True}, 4),
+        (7.0, {"integer": True}, 7),
+    ],
+)
+def test_expect_number_accepts_numbers_and_one_element_tensors(answer, kwargs, expected):
+    value = expect_number(answer, "x", **kwargs)
+    assert value == expected and type(value) is type(expected)
 
 
 def test_expect_callable():

@@ -1,12 +1,11 @@
 """Checkers for the exercises of the chapter *Derivatives and the chain rule* (book/derivatives.md)."""
 
 import math
-import numbers
 from collections.abc import Callable
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_tensor
+from nnbook.checks import AnswerError, checker, expect_callable, expect_number
 
 # Relative tolerance for a derivative worked out by hand: three significant digits. Rounding each
 # intermediate value to four digits stays well inside it, and every hinted mistake is far outside.
@@ -22,34 +21,6 @@ DIFFERENCE_CASES = [
     ("f(x) = 1 / x at x = 2", lambda x: 1 / x, 2.0, -0.25),
 ]
 STEPS = (0.1, 0.01)  # the error of an O(h**2) method falls 100-fold between them, O(h) 10-fold
-
-
-def _as_number(value: object, name: str) -> float:
-    """Return `value` as a float if it is one real number (or a one-element tensor), else explain."""
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise AnswerError(
-                f"`{name}` has shape {tuple(value.shape)}, but a single number "
-                "(a float or a 0-d tensor) is expected"
-            )
-        if value.dtype == torch.bool or value.is_complex():
-            raise AnswerError(f"`{name}` has dtype {value.dtype}, but a real number is expected")
-        value = value.detach().cpu().item()
-    elif type(value).__module__ == "numpy" and getattr(value, "size", 0) == 1:
-        value = value.item()  # a NumPy scalar or one-element array is a fine number
-    if isinstance(value, bool):
-        raise AnswerError(f"`{name}` is a bool, but a number is expected")
-    if not isinstance(value, numbers.Real):
-        expect_tensor(value, name)  # the standard messages for `...`, None, lists and NumPy arrays
-        raise AnswerError(
-            f"`{name}` should be a number or a 0-d tensor, but it is a {type(value).__name__}"
-        )
-    number = float(value)
-    if math.isnan(number):
-        raise AnswerError(f"`{name}` is NaN: look for a division by zero")
-    if math.isinf(number):
-        raise AnswerError(f"`{name}` is infinite: look for a division by zero or an overflow")
-    return number
 
 
 def _close(a: float, b: float, rtol: float = GRAD_RTOL) -> bool:
@@ -73,7 +44,7 @@ def check_tanh_neuron_grad(dL_dw, w, x, b, y):
     dropped tanh', the sigmoid's derivative instead of tanh's, 1 - z**2 instead of 1 - tanh(z)**2, a
     missing dz/dw = x, a flipped sign), and the message names the slip that matches.
     """
-    answer = _as_number(dL_dw, "dL_dw")
+    answer = expect_number(dL_dw, "dL_dw")
     expected = tanh_neuron_grad(w, x, b, y)
     if _close(answer, expected):
         return "dL/dw = 2 (y_hat - y) * (1 - y_hat**2) * x: three local derivatives, multiplied."
@@ -135,7 +106,7 @@ def _call(fn: Callable, label: str, f: Callable, x: float, h: float) -> float:
         reason = " ".join(str(err).split()) or "no message"
         raise AnswerError(f"{call} raised {type(err).__name__}: {reason}") from None
     try:
-        return _as_number(result, "central_difference(f, x, h)")
+        return expect_number(result, "central_difference(f, x, h)")
     except AnswerError as err:
         raise AnswerError(f"on {label} with h = {h}: {err}") from None
 

@@ -1,11 +1,15 @@
 """Checkers for the exercises of the chapter *Gradient descent* (book/gradient_descent.md)."""
 
-import math
-import numbers
-
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_tensor, one_line_error
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    expect_callable,
+    expect_number,
+    expect_tensor,
+    one_line_error,
+)
 
 # The test problem of check_gd_step: f(w) = 1/2 * sum(CURVATURES * (w - MINIMUM)**2), whose
 # gradient is CURVATURES * (w - MINIMUM). Gradient descent converges on it for lr < 2 / 4 = 0.5.
@@ -109,24 +113,6 @@ def check_gd_step(gd_step):
     )
 
 
-def _as_number(value, name: str) -> float:
-    """Turn the reader's answer into a float, or explain in one line why it is not a number."""
-    if value is Ellipsis or value is None:
-        expect_tensor(value, name)  # the standard messages for `...` and None
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise AnswerError(
-                f"`{name}` is a tensor of shape {tuple(value.shape)}, but it should be one number"
-            )
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise AnswerError(f"`{name}` should be a number, but it is a {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise AnswerError(f"`{name}` is {value}, but a learning rate is a finite number")
-    return value
-
-
 @checker
 def check_largest_lr(lr, x):
     """`lr` must converge on the loss mean((w * x - y)**2) and lie within 15% of the limit 2/a.
@@ -134,7 +120,7 @@ def check_largest_lr(lr, x):
     The curvature of that loss is a = 2 mean(x**2), whatever the targets y are, and gradient descent
     converges exactly when 0 < lr < 2/a.
     """
-    lr = _as_number(lr, "lr")
+    lr = expect_number(lr, "lr", nonfinite="a learning rate is a finite number")
     x = expect_tensor(x, "x").detach().cpu().double()
     a = 2 * (x**2).mean().item()
     limit = 2 / a

@@ -4,11 +4,10 @@ The chapter is book/layers_as_matmul.md.
 """
 
 import itertools
-import numbers
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_tensor
+from nnbook.checks import AnswerError, checker, expect_callable, expect_number, expect_tensor
 
 INPUT = torch.tensor([0.0, 1.0, 0.0, 1.0])
 TARGET = torch.tensor([1.0, 0.0, 1.0, 0.0])
@@ -49,27 +48,6 @@ def _parameter_count(sizes) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
 
 
-def _as_count(value, call: str) -> int:
-    """Return `value` as an int if it is a whole-number count, else raise AnswerError."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        if value.is_floating_point():
-            raise AnswerError(
-                f"{call} returns a float tensor: a count is a whole number, return an int"
-            )
-        value = value.item()
-    if value is Ellipsis:
-        raise AnswerError(f"{call} returns `...`: replace the `...` with your code")
-    if value is None:
-        raise AnswerError(f"{call} returns None: does the function `return` its count?")
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            raise AnswerError(
-                f"{call} returns the float {value!r}: a count is a whole number, return an int"
-            )
-        raise AnswerError(f"{call} returns a {type(value).__name__}, but a count is an int")
-    return int(value)
-
-
 @checker
 def check_count_parameters(count_parameters):
     """`count_parameters(sizes)` must return the number of parameters of a fully connected network.
@@ -87,7 +65,7 @@ def check_count_parameters(count_parameters):
         except Exception as err:  # any error in the reader's code is reported, in one line
             reason = " ".join(str(err).split()) or "no message"
             raise AnswerError(f"{call} raised {type(err).__name__}: {reason}") from None
-        got = _as_count(result, call)
+        got = expect_number(result, call, integer=True)
         expected = _parameter_count(sizes)
         if got == expected:
             continue

@@ -2,13 +2,18 @@
 
 import inspect
 import itertools
-import math
-import numbers
 
 import torch
 from torch import nn
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_tensor, one_line_error
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    expect_callable,
+    expect_number,
+    expect_tensor,
+    one_line_error,
+)
 
 TINY_BATCH = 64
 TINY_INPUT_SHAPE = (TINY_BATCH, 1, 8, 8)
@@ -155,26 +160,6 @@ def _expected_count(sizes) -> int:
     return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
 
 
-def _as_count(value, call: str) -> int:
-    """Turn the reader's result into an int, or explain in one line why it is not a count."""
-    if value is None:
-        raise AnswerError(f"{call} returned None: did the function forget to `return` the count?")
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise AnswerError(
-                f"{call} returned a tensor of shape {tuple(value.shape)}, but it should return "
-                "one number"
-            )
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise AnswerError(
-            f"{call} returned a {type(value).__name__}, but it should return a number"
-        )
-    if not math.isfinite(value) or float(value) != int(value):
-        raise AnswerError(f"{call} returned {value}, but a count of parameters is a whole number")
-    return int(value)
-
-
 @checker
 def check_count_parameters(count_parameters):
     """`count_parameters(sizes)` must count the weights and biases of Linear layers of these sizes."""
@@ -186,7 +171,7 @@ def check_count_parameters(count_parameters):
             result = count_parameters(list(case))
         except Exception as err:
             raise AnswerError(f"{call} raised {one_line_error(err)}") from None
-        got = _as_count(result, call)
+        got = expect_number(result, call, integer=True)
         expected = _expected_count(sizes)
         if got == expected:
             continue

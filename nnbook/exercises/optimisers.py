@@ -2,11 +2,10 @@
 
 import inspect
 import math
-import numbers
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_callable, one_line_error
+from nnbook.checks import AnswerError, checker, expect_callable, expect_number, one_line_error
 
 # check_momentum_sgd: the settings and the number of steps on which the reader's class is compared
 # with torch.optim.SGD(params, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY).
@@ -237,29 +236,10 @@ def adam_on_valley(lr: float, num_steps: int = ADAM_STEPS) -> torch.Tensor:
     return torch.stack(path)
 
 
-def _as_lr(lr) -> float:
-    if lr is Ellipsis:
-        raise AnswerError("`lr` is still `...`: replace the `...` with a number and run the cell")
-    if lr is None:
-        raise AnswerError("`lr` is None: set it to a number such as 0.5")
-    if isinstance(lr, torch.Tensor):
-        if lr.numel() != 1:
-            raise AnswerError(
-                f"`lr` is a tensor of shape {tuple(lr.shape)}, but a learning rate is one number"
-            )
-        lr = lr.item()
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise AnswerError(f"`lr` should be a number such as 0.5, but it is a {type(lr).__name__}")
-    lr = float(lr)
-    if not math.isfinite(lr) or lr <= 0:
-        raise AnswerError(f"lr = {lr} cannot work: a learning rate must be a positive number")
-    return lr
-
-
 @checker
 def check_adam_lr(lr):
     """With learning rate `lr`, Adam must bring the valley's loss below ADAM_TARGET in ADAM_STEPS."""
-    lr = _as_lr(lr)
+    lr = expect_number(lr, "lr", positive=True)
     try:
         path = adam_on_valley(lr)
     except RuntimeError as err:  # e.g. an lr too large for float32
