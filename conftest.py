@@ -4,8 +4,16 @@ nbval 0.11 only collects `.ipynb`. `MystNotebook` reuses its collector whole and
 the notebook is read with jupytext instead of nbformat, in memory, so no `.ipynb` copy is ever
 written and the kernel still starts in the chapter's own folder (relative paths keep working).
 tests/test_harness.py checks that this hook collects, runs and fails as it should.
+
+When every cell of a chapter in the toc has run and passed, its outputs and run time go into the
+book build's execution cache (nnbook.publishing.store_execution), so the build that follows in the
+test command renders this run instead of executing the chapter again. The split of the run time
+(kernel start, first cell, the rest) goes to _build/timings/ for `python3 tasks.py bench`.
 """
 
+import json
+import time
+import warnings
 from pathlib import Path
 from unittest import mock
 
@@ -14,6 +22,8 @@ import nbval.plugin
 import pytest
 
 MYST_HEADER = "format_name: myst"
+ROOT = Path(__file__).resolve().parent
+TIMINGS = ROOT / "_build" / "timings"
 
 
 def is_myst_notebook(path: Path) -> bool:
@@ -31,6 +41,70 @@ class MystNotebook(nbval.plugin.IPyNbFile):
         notebook = jupytext.read(self.path, fmt="md:myst")
         with mock.patch.object(nbval.plugin.nbformat, "read", return_value=notebook):
             yield from super().collect()
+
+    def setup(self):
+        self.outcomes: list[tuple[pytest.Item, str, float]] = []
+        self.started = time.perf_counter()
+        super().setup()  # starts the kernel
+        self.kernel_seconds = time.perf_counter() - self.started
+        client = self.kernel.kc
+        self.language_info = client.kernel_info(reply=True)["content"]["language_info"]
+        # Number the cells as Jupyter and the book build do (nbval runs each as In[1]), so that
+        # the tracebacks that the book shows read the same.
+        self.kernel.execute_cell_input = lambda source, allow_stdin=None: client.execute(
+            source, store_history=True, allow_stdin=allow_stdin, stop_on_error=False
+        )
+
+    def teardown(self):
+        seconds = time.perf_counter() - self.started if hasattr(self, "started") else 0.0
+        super().teardown()
+        if hasattr(self, "outcomes"):
+            record_run(self, seconds)
+
+
+def record_run(notebook: MystNotebook, seconds: float) -> None:
+    """Cache a complete, passing run of a toc chapter, and write its timings."""
+    from nnbook import publishing  # Sphinx-side imports: only the chapter runs need them
+
+    path = notebook.path.resolve()
+    page = path.relative_to(ROOT).with_suffix("").as_posix() if path.is_relative_to(ROOT) else ""
+    cells = [cell for cell in notebook.nb.cells if cell.cell_type == "code"]
+    ran = {item.cell_num: (item, outcome) for item, outcome, _ in notebook.outcomes}
+    complete = sorted(ran) == list(range(len(cells))) and all(
+        o != "failed" for _, o in ran.values()
+    )
+    if not complete or page not in publishing.toc_entries(ROOT):
+        return
+    outputs = [item.test_outputs if outcome == "passed" else None for item, outcome in ran.values()]
+    sources = [cell.source for cell in cells]
+    if not publishing.store_execution(
+        page, sources, outputs, notebook.language_info, seconds, ROOT
+    ):
+        warnings.warn(
+            f"{page}: the cells nbval ran differ from the build's; not cached", stacklevel=1
+        )
+    durations = [duration for _, _, duration in notebook.outcomes]
+    TIMINGS.mkdir(parents=True, exist_ok=True)
+    (TIMINGS / f"{Path(page).name}.json").write_text(
+        json.dumps(
+            {
+                "page": page,
+                "kernel_seconds": notebook.kernel_seconds,
+                "first_cell_seconds": durations[0],
+                "rest_seconds": sum(durations[1:]),
+                "total_seconds": seconds,
+            }
+        ),
+        encoding="utf-8",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    report = yield
+    if report.when == "call" and isinstance(item.parent, MystNotebook):
+        item.parent.outcomes.append((item, report.outcome, report.duration))
+    return report
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

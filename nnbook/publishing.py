@@ -7,8 +7,9 @@ cell that the exported notebooks carry for Colab.
     python -m nnbook.publishing export   # executed chapters -> _build/notebooks/*.ipynb
 
 The export step takes each chapter's executed notebook from the build's execution cache and puts an
-install cell first. The publish
-workflow pushes _build/notebooks/ to the `notebooks` branch, which the Colab buttons point at.
+install cell first. The publish workflow pushes _build/notebooks/ to the `notebooks` branch, which
+the Colab buttons point at. The test command fills that cache from its nbval runs
+(`store_execution`), so that its build renders them instead of executing every chapter again.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import json
 import sys
 from pathlib import Path
 
+import nbformat
 import yaml
+from filelock import FileLock
 from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
 from myst_nb.core.read import read_myst_markdown_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,14 +88,19 @@ def install_cell(root: Path = ROOT) -> dict:
     }
 
 
+def _read_page(page: str, root: Path):
+    """The page as myst-nb reads it, so that its hash in the execution cache is the build's."""
+    source = root / f"{page}.md"
+    return read_myst_markdown_notebook(source.read_text(encoding="utf-8"), path=source)
+
+
 def executed_notebook(page: str, root: Path = ROOT) -> dict | None:
     """The page's notebook with the outputs of its last execution; None for a page without code.
 
     The outputs come from the execution cache. The copies in _build/jupyter_execute/ will not do:
     myst-nb writes a notebook that it restored from the cache there without its outputs.
     """
-    source = root / f"{page}.md"
-    notebook = read_myst_markdown_notebook(source.read_text(encoding="utf-8"), path=source)
+    notebook = _read_page(page, root)
     if not any(cell.cell_type == "code" for cell in notebook.cells):
         return None
     try:
@@ -101,6 +110,42 @@ def executed_notebook(page: str, root: Path = ROOT) -> dict | None:
             f"{page}.md has no executed copy in {CACHE}: build the book first (python3 tasks.py build)"
         ) from None
     return executed
+
+
+def store_execution(
+    page: str,
+    sources: list[str],
+    outputs: list[list | None],
+    language_info: dict,
+    seconds: float,
+    root: Path = ROOT,
+) -> bool:
+    """Put one complete, passing run of the page's code cells into the build's execution cache.
+
+    `sources` and `outputs` hold each code cell's source and outputs (None for a skipped cell), in
+    order; `language_info` is the kernel's, which selects the highlighting of the code. The test
+    command runs every chapter under nbval first; this hook (called from conftest.py) lets the
+    build that follows render those outputs instead of running every chapter a second time. It
+    stores nothing, and returns False, unless `sources` are the page's code cells.
+    """
+    notebook = _read_page(page, root)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    if [cell.source for cell in code] != sources:
+        return False
+    notebook.metadata["language_info"] = language_info
+    count = 0
+    for cell, cell_outputs in zip(code, outputs, strict=True):
+        if cell_outputs is not None:
+            count += 1
+            cell.outputs, cell.execution_count = nbformat.from_dict(cell_outputs), count
+    cache_dir = root / CACHE
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    bundle = CacheBundleIn(notebook, str(root / f"{page}.md"), data={"execution_seconds": seconds})
+    with FileLock(cache_dir / "nnbook-write.lock"):  # test workers finish chapters concurrently
+        get_cache(str(cache_dir)).cache_notebook_bundle(
+            bundle, check_validity=False, overwrite=True
+        )
+    return True
 
 
 def export(root: Path = ROOT) -> list[Path]:

@@ -5,6 +5,7 @@ from functools import cache
 from pathlib import Path
 
 import jupytext
+import pytest
 
 from nnbook import publishing
 
@@ -19,6 +20,11 @@ DEVICE_LINE = (
 ENVIRONMENT_LINE = (
     'print(f"torch {torch.__version__}, running on {device}")'  # read by the status page
 )
+
+
+# Tests that read _build/ (the HTML, the exported notebooks, the execution cache). The test command
+# runs them after the build; every other test runs beside the chapters, before it.
+needs_build = pytest.mark.needs_build
 
 
 @cache

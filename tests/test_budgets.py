@@ -7,7 +7,16 @@ so this test reads the measurement that the build made; it does not run anything
 import pytest
 from jupyter_cache import get_cache
 
-from tests.booklib import DEFAULT_BUDGET_SECONDS, ROOT, chapter_id, chapters, read_notebook
+from tests.booklib import (
+    DEFAULT_BUDGET_SECONDS,
+    ROOT,
+    chapter_id,
+    chapters,
+    needs_build,
+    read_notebook,
+)
+
+pytestmark = needs_build
 
 CACHE = ROOT / "_build" / ".jupyter_cache"
 

@@ -4,7 +4,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.booklib import HTML, chapter_id, chapters, toc_entries
+from tests.booklib import HTML, chapter_id, chapters, needs_build, toc_entries
+
+pytestmark = needs_build
 
 
 class ImageAlts(HTMLParser):

@@ -13,7 +13,7 @@ import torch
 import yaml
 
 from nnbook import publishing
-from tests.booklib import HTML, ROOT, chapter_id, chapters, code_cells
+from tests.booklib import HTML, ROOT, chapter_id, chapters, code_cells, needs_build
 
 EXPORTED = ROOT / publishing.EXPORTED
 BIN = Path(sys.executable).parent
@@ -35,6 +35,7 @@ def built(page: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+@needs_build
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_colab_button_opens_the_exported_notebook(path):
     (url,) = links(built(page_of(path)), "colab.research.google.com")
@@ -46,6 +47,7 @@ def test_colab_button_opens_the_exported_notebook(path):
     )
 
 
+@needs_build
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_binder_button_opens_a_file_in_the_repository(path):
     (url,) = links(built(page_of(path)), "mybinder.org")
@@ -55,6 +57,7 @@ def test_binder_button_opens_a_file_in_the_repository(path):
     assert (ROOT / target).is_file(), f"Binder would open {target}, which is not in the repository"
 
 
+@needs_build
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_page_offers_its_notebook_for_download(path):
     html = built(page_of(path))
@@ -63,6 +66,7 @@ def test_page_offers_its_notebook_for_download(path):
     assert (HTML / "book" / href).resolve().is_file()
 
 
+@needs_build
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_exported_notebook_installs_the_helper_package_first(path):
     notebook = json.loads((EXPORTED / f"{page_of(path)}.ipynb").read_text(encoding="utf-8"))
@@ -70,21 +74,66 @@ def test_exported_notebook_installs_the_helper_package_first(path):
     assert first["metadata"]["tags"] == [publishing.INSTALL_CELL_TAG]
     assert f'%pip install --quiet "nnbook @ git+{URL}@main"' in first["source"]
     sources = [c["source"] for c in rest if c["cell_type"] == "code"]
-    assert len(sources) == len(code_cells(path)), "every code cell of the chapter is exported"
+    assert sources == [c.source for c in code_cells(path)], "the chapter's code cells, unchanged"
     assert any(o for c in rest if c["cell_type"] == "code" for o in c["outputs"]), "executed"
 
 
-def test_exported_notebooks_are_tested_by_the_test_command():
-    """tasks.py test passes _build/notebooks to pytest, where nbval runs each notebook as it is."""
+@needs_build
+def test_exported_notebooks_run_under_nbval_in_ci_and_before_publishing():
+    """`tasks.py notebooks` runs _build/notebooks under nbval; CI and the publish workflow call it."""
     sys.path.insert(0, str(ROOT))
     import tasks
 
-    assert "_build/notebooks" in tasks.TEST_PATHS
+    assert tasks.NOTEBOOK_PATHS == ["_build/notebooks"]
+    for runner in (".ci/run", ".github/workflows/ci.yml", ".github/workflows/publish.yml"):
+        assert "python3 tasks.py notebooks" in (ROOT / runner).read_text(encoding="utf-8"), runner
     assert sorted(p.name for p in EXPORTED.rglob("*.ipynb")) == sorted(
         f"{p.stem}.ipynb" for p in chapters()
     )
 
 
+TINY_PAGE = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+# Tiny
+
+```{code-cell} ipython3
+print(1 + 1)
+```
+
+```{code-cell} ipython3
+:tags: [skip-execution, nbval-skip]
+x = ...
+```
+"""
+
+
+def test_a_test_run_goes_into_the_execution_cache_the_build_reads(tmp_path):
+    """The test command's nbval run fills the build's cache (conftest.py -> store_execution)."""
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "tiny.md").write_text(TINY_PAGE, encoding="utf-8")
+    output = {"output_type": "stream", "name": "stdout", "text": "2\n"}
+    language = {"name": "python", "pygments_lexer": "ipython3"}
+    store = publishing.store_execution
+    # Sources that are not the page's are not stored.
+    assert not store(
+        "book/tiny", ["print(2)", "x = ..."], [[output], None], language, 1.5, tmp_path
+    )
+    with pytest.raises(LookupError, match=r"book/tiny\.md has no executed copy"):
+        publishing.executed_notebook("book/tiny", tmp_path)
+    assert store(
+        "book/tiny", ["print(1 + 1)", "x = ..."], [[output], None], language, 1.5, tmp_path
+    )
+    notebook = publishing.executed_notebook("book/tiny", tmp_path)
+    ran, skipped = (c for c in notebook["cells"] if c["cell_type"] == "code")
+    assert ran["outputs"] == [output] and ran["execution_count"] == 1
+    assert skipped["outputs"] == [] and skipped["execution_count"] is None
+    assert notebook["metadata"]["language_info"] == language
+
+
+@needs_build
 def test_status_page_lists_every_chapter_with_its_environment():
     html = built("book/execution")
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", html, flags=re.S)
