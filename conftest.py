@@ -9,6 +9,10 @@ When every cell of a chapter in the toc has run and passed, its outputs and run 
 book build's execution cache (nnbook.publishing.store_execution), so the build that follows in the
 test command renders this run instead of executing the chapter again. The split of the run time
 (kernel start, first cell, the rest) goes to _build/timings/ for `python3 tasks.py bench`.
+
+Under pytest-xdist (`--dist loadscope`), each chapter's cells form one unit of work, so they run in
+order on one worker and one kernel. The chapters are handed out longest first, then the other
+tests one by one, so that the workers finish together.
 """
 
 import json
@@ -105,6 +109,42 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     if report.when == "call" and isinstance(item.parent, MystNotebook):
         item.parent.outcomes.append((item, report.outcome, report.duration))
     return report
+
+
+def expected_seconds(notebook: nbval.plugin.IPyNbFile) -> float:
+    """How long a chapter should take: its last run's time, or else its time budget."""
+    timing = TIMINGS / f"{notebook.path.stem}.json"
+    if timing.is_file() and notebook.path.is_relative_to(ROOT / "book"):
+        return json.loads(timing.read_text(encoding="utf-8"))["total_seconds"]
+    return notebook.nb.metadata.get("nnbook", {}).get("budget_seconds", 20)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest chapters first, then the other tests; a stable sort keeps each one's cells in order."""
+    cost: dict[nbval.plugin.IPyNbFile, float] = {}
+    for item in items:
+        if isinstance(item.parent, nbval.plugin.IPyNbFile):  # a MyST chapter or an exported one
+            cost.setdefault(item.parent, expected_seconds(item.parent))
+    items.sort(key=lambda item: -cost.get(item.parent, 0.0))
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadscope`, with a notebook's cells as one unit of work, a test class's tests as
+    one (they may share a fixture), and every other test on its own."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebookScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            parts = nodeid.split("::")
+            if parts[0].endswith((".md", ".ipynb")):
+                return parts[0]
+            return "::".join(parts[:-1]) if len(parts) > 2 else nodeid
+
+    config.option.loadscopereorder = False  # keep the order pytest_collection_modifyitems gave
+    return NotebookScheduling(config, log)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

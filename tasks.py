@@ -44,7 +44,15 @@ PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]  # one notebook stays on
 # opens hold the same code cells (tests/test_publishing.py checks it); `tasks.py notebooks` runs
 # them as they are, in CI and before they are published.
 TEST_PATHS = ["book", "templates", "tests"]
-BEFORE_BUILD, AFTER_BUILD = ["-m", "not needs_build"], ["-m", "needs_build"]
+BEFORE_BUILD = [*PYTEST_PARALLEL, *TEST_PATHS, "-m", "not needs_build"]
+# The tests of the built book take about a second: collect only their files, and run them in one
+# process, since starting xdist's workers would cost more.
+BUILT_BOOK_TESTS = sorted(
+    p.relative_to(ROOT).as_posix()
+    for p in (ROOT / "tests").glob("test_*.py")
+    if "needs_build" in p.read_text(encoding="utf-8")
+)
+AFTER_BUILD = ["-n", "0", *BUILT_BOOK_TESTS, "-m", "needs_build"]
 NOTEBOOK_PATHS = ["_build/notebooks"]
 EXECUTED_LINE = "Executing notebook using"  # myst-nb's log line for each notebook it runs
 BROWSER_DIR = ROOT / "tests" / "browser"
@@ -125,7 +133,7 @@ def pytest(args: list[str]) -> int:
     # pytest-xdist runs one worker, and so one chapter kernel, per core: give each one thread, or
     # PyTorch's default of one thread per core would put twice as many threads as cores to work.
     threads = os.environ.get("OMP_NUM_THREADS", "1")
-    return run([str(PYTHON), "-m", "pytest", *PYTEST_PARALLEL, *args], OMP_NUM_THREADS=threads)
+    return run([str(PYTHON), "-m", "pytest", *args], OMP_NUM_THREADS=threads)
 
 
 def layout_hash() -> str:
@@ -197,23 +205,23 @@ def test(pytest_args: list[str]) -> None:
     setup()
     if any((ROOT / arg.split("::")[0]).exists() for arg in pytest_args):  # named tests only
         build()
-        sys.exit(pytest(pytest_args))
+        sys.exit(pytest([*PYTEST_PARALLEL, *pytest_args]))
     say("running every chapter under nbval (passing runs go to the execution cache for the build),")
     say("and beside them the tests of the harness, layout, checkers, lint and publishing setup")
-    if pytest([*TEST_PATHS, *BEFORE_BUILD, *pytest_args]) != 0:
+    if pytest([*BEFORE_BUILD, *pytest_args]) != 0:
         fail("tests failed before the build: the failing notebooks and tests are named above")
     selected = any(arg.startswith(("-k", "-m", "--deselect")) for arg in pytest_args)
     if build() and not selected:  # every chapter ran above, so none should be left to execute
         fail("the build executed chapters that the nbval run should have put in its cache")
     say("running the tests of the built book: HTML, time budgets, launch links, status page")
-    sys.exit(pytest([*TEST_PATHS, *AFTER_BUILD, *pytest_args]))
+    sys.exit(pytest([*AFTER_BUILD, *pytest_args]))
 
 
 def notebooks(pytest_args: list[str]) -> None:
     """Run the exported notebooks, the ones that the Colab buttons open, under nbval as they are."""
     build()
     say("running the exported notebooks (_build/notebooks/) under nbval")
-    sys.exit(pytest([*NOTEBOOK_PATHS, *pytest_args]))
+    sys.exit(pytest([*PYTEST_PARALLEL, *NOTEBOOK_PATHS, *pytest_args]))
 
 
 def browser(pytest_args: list[str]) -> None:
@@ -284,19 +292,21 @@ def clean() -> None:
 def bench(args: list[str]) -> None:
     """Measure the costs of the README's commands on a copy of this tree; write a Markdown table.
 
-    `--baseline REV` also times the test command of an earlier commit, for a before-and-after.
+    `--baseline REV` (repeatable) also times the test command of an earlier commit, for a
+    before-and-after from one run.
     """
     import json
     import re
     import statistics
     import tempfile
 
-    baseline = args[args.index("--baseline") + 1] if "--baseline" in args else None
+    baselines = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--baseline"]
     setup()
     work = Path(tempfile.mkdtemp(prefix="nnbook-bench-"))
     logs = BUILD_DIR / "bench"
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "NNBOOK_VENV": str(VENV)}  # every copy shares this environment
+    env.pop("PYTEST_XDIST_AUTO_NUM_WORKERS", None)  # what `-n auto` starts: set per step below
 
     def copy_tree(rev: str | None, target: Path) -> None:
         if rev is None:  # the working tree as it is, uncommitted changes included
@@ -324,13 +334,13 @@ def bench(args: list[str]) -> None:
         for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bench copy"]):
             subprocess.run([*git, *step], cwd=target, check=True)
 
-    def timed(label: str, tree: Path, *command: str) -> tuple[float, str]:
+    def timed(label: str, tree: Path, *command: str, workers: int = 0) -> tuple[float, str]:
         say(f"bench: {label} ...")
         started = time.perf_counter()
         result = subprocess.run(
             [sys.executable, "tasks.py", *command],
             cwd=tree,
-            env=env,
+            env={**env, "PYTEST_XDIST_AUTO_NUM_WORKERS": str(workers)} if workers else env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -381,7 +391,7 @@ def bench(args: list[str]) -> None:
     for workers in (1, 2):
         shutil.rmtree(now / "_build")
         tests[workers], _ = timed(
-            f"test command from cold, {workers} worker(s)", now, "test", f"--numprocesses={workers}"
+            f"test command from cold, {workers} worker(s)", now, "test", workers=workers
         )
         rows.append((f"test command from cold, {workers} worker(s)", tests[workers], ""))
         if workers == 1:  # the chapters' own times, measured without a second worker beside them
@@ -389,13 +399,11 @@ def bench(args: list[str]) -> None:
                 json.loads(p.read_text(encoding="utf-8"))
                 for p in sorted((now / "_build" / "timings").glob("*.json"))
             ]
-    if baseline:
-        copy_tree(baseline, work / "baseline")
+    for number, baseline in enumerate(baselines):
+        tree = work / f"baseline-{number}"
+        copy_tree(baseline, tree)
         seconds, _ = timed(
-            f"test command from cold at {baseline}, 2 workers",
-            work / "baseline",
-            "test",
-            "--numprocesses=2",
+            f"test command from cold at {baseline}, 2 workers", tree, "test", workers=2
         )
         rows.append((f"test command from cold at {baseline} (before), 2 workers", seconds, ""))
     cores = os.cpu_count() or 1

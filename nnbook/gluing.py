@@ -5,9 +5,8 @@ Binder or a bare Jupyter, where myst-nb may be missing, the same cell still runs
 in the cell's output if `display=True`, and nothing happens otherwise.
 """
 
+import sys
 from typing import Any
-
-import torch
 
 try:
     from myst_nb import glue as _myst_glue
@@ -29,7 +28,9 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     """
     if not name.isidentifier():
         raise ValueError(f"glue name {name!r} must be a Python identifier, e.g. 'final_loss'")
-    if isinstance(value, (str, torch.dtype, torch.device)):
+    # A torch value means torch is imported; importing it here would slow the book build down.
+    torch = sys.modules.get("torch")
+    if isinstance(value, (str,) if torch is None else (str, torch.dtype, torch.device)):
         value = Text(value)
     if _myst_glue is not None:
         _myst_glue(name, value, display=display)

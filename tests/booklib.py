@@ -1,5 +1,6 @@
 """What the tests need to know about the book: its pages, its chapters and their cells."""
 
+import copy
 import re
 from functools import cache
 from pathlib import Path
@@ -46,8 +47,14 @@ def chapter_id(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-def read_notebook(path: Path):
+@cache
+def _parse(path: Path):
     return jupytext.read(path, fmt="md:myst")
+
+
+def read_notebook(path: Path):
+    """The chapter as jupytext reads it: parsed once per test process, a fresh copy each call."""
+    return copy.deepcopy(_parse(path))
 
 
 def code_cells(path: Path) -> list:

@@ -8,12 +8,18 @@ import struct
 import numpy as np
 import pytest
 import torch
-from torchvision import datasets, transforms
-from torchvision.datasets.mnist import read_image_file, read_label_file
 
 from nnbook import fashion_mnist as fm
 
 SMALL = {"train": 60, "test": 20}
+
+
+@pytest.fixture(scope="module")
+def torchvision():
+    """Imported by the tests that use it: at the top, it would add seconds to every collection."""
+    import torchvision.datasets.mnist
+
+    return torchvision
 
 
 def test_idx_headers_have_the_mnist_magic_numbers_and_big_endian_sizes():
@@ -33,13 +39,19 @@ def test_idx_writer_rejects_what_the_format_cannot_hold():
         fm.idx_bytes(np.zeros((2, 28), dtype=np.uint8))
 
 
-def test_torchvision_reads_back_what_write_idx_writes(tmp_path):
+def test_torchvision_reads_back_what_write_idx_writes(torchvision, tmp_path):
     images, labels = fm.make_standin(30, seed=1)
     fm.write_idx(tmp_path / "images", images)
     fm.write_idx(tmp_path / "labels", labels)
     gz = fm.write_idx(tmp_path / "images.gz", images)
-    assert torch.equal(read_image_file(str(tmp_path / "images")), torch.from_numpy(images))
-    assert torch.equal(read_label_file(str(tmp_path / "labels")), torch.from_numpy(labels).long())
+    assert torch.equal(
+        torchvision.datasets.mnist.read_image_file(str(tmp_path / "images")),
+        torch.from_numpy(images),
+    )
+    assert torch.equal(
+        torchvision.datasets.mnist.read_label_file(str(tmp_path / "labels")),
+        torch.from_numpy(labels).long(),
+    )
     assert gzip.decompress(gz.read_bytes()) == (tmp_path / "images").read_bytes()
     assert not list(tmp_path.glob(".*.tmp")), "no temporary file is left behind"
 
@@ -62,13 +74,15 @@ def test_standin_images_are_deterministic_balanced_and_varied():
     assert (distances + np.eye(10) * 1e9).min() > 100, "no two classes look the same on average"
 
 
-def test_write_standin_makes_files_that_the_torchvision_loader_reads(tmp_path):
+def test_write_standin_makes_files_that_the_torchvision_loader_reads(torchvision, tmp_path):
     root = fm.write_standin(tmp_path / "standin", sizes=SMALL)
     raw = root / "FashionMNIST" / "raw"
     for name in fm.all_file_names():
         assert (raw / name).is_file() and (raw / f"{name}.gz").is_file()
-    train = datasets.FashionMNIST(root, train=True, download=False, transform=transforms.ToTensor())
-    test = datasets.FashionMNIST(root, train=False, download=False)
+    train = torchvision.datasets.FashionMNIST(
+        root, train=True, download=False, transform=torchvision.transforms.ToTensor()
+    )
+    test = torchvision.datasets.FashionMNIST(root, train=False, download=False)
     assert (len(train), len(test)) == (SMALL["train"], SMALL["test"])
     image, label = train[0]
     assert tuple(image.shape) == (1, 28, 28) and image.dtype == torch.float32
@@ -82,14 +96,18 @@ def test_write_standin_makes_files_that_the_torchvision_loader_reads(tmp_path):
     assert manifest == {"version": fm.STANDIN_VERSION, "seed": fm.STANDIN_SEED, "sizes": SMALL}
 
 
-def test_write_standin_reuses_files_and_rewrites_them_when_the_recipe_changes(tmp_path):
+def test_write_standin_reuses_files_and_rewrites_them_when_the_recipe_changes(
+    torchvision, tmp_path
+):
     root = fm.write_standin(tmp_path, sizes=SMALL)
     images_file = root / "FashionMNIST" / "raw" / "train-images-idx3-ubyte"
     first = images_file.stat().st_mtime_ns
     fm.write_standin(tmp_path, sizes=SMALL)
     assert images_file.stat().st_mtime_ns == first, "the same recipe reuses the files"
     fm.write_standin(tmp_path, sizes={"train": 30, "test": 20})
-    assert read_image_file(str(images_file)).shape == (30, 28, 28), "a new recipe rewrites them"
+    assert torchvision.datasets.mnist.read_image_file(str(images_file)).shape == (30, 28, 28), (
+        "a new recipe rewrites them"
+    )
 
 
 def test_offline_the_stand_in_goes_to_its_own_folder(tmp_path, monkeypatch):
@@ -120,7 +138,9 @@ def test_real_files_are_used_when_present(tmp_path, monkeypatch):
     assert not (tmp_path / "standin").exists()
 
 
-def test_a_failed_download_falls_back_and_restores_the_socket_timeout(tmp_path, monkeypatch):
+def test_a_failed_download_falls_back_and_restores_the_socket_timeout(
+    torchvision, tmp_path, monkeypatch
+):
     calls = []
 
     class Offline:
@@ -128,7 +148,7 @@ def test_a_failed_download_falls_back_and_restores_the_socket_timeout(tmp_path, 
             calls.append((root, train, download, socket.getdefaulttimeout()))
             raise RuntimeError("Error downloading train-images-idx3-ubyte.gz")
 
-    monkeypatch.setattr(datasets, "FashionMNIST", Offline)
+    monkeypatch.setattr(torchvision.datasets, "FashionMNIST", Offline)
     monkeypatch.setattr(fm, "STANDIN_SIZES", SMALL)
     before = socket.getdefaulttimeout()
     location = fm.locate_fashion_mnist(tmp_path)

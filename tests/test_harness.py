@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -33,23 +34,45 @@ def test_only_myst_notebooks_are_collected():
     assert not is_myst_notebook(ROOT / "README.md")
 
 
-def test_a_passing_notebook_passes():
-    result = run_pytest(str(FIXTURES / "passing.md"))
-    assert result.returncode == 0, result.stdout
-    assert "2 passed, 1 skipped" in result.stdout, "two cells run, the nbval-skip cell is skipped"
+@pytest.fixture(scope="module")
+def fixture_run(tmp_path_factory) -> tuple[str, dict[str, str]]:
+    """One pytest run over the three fixture notebooks: its output, and each cell's outcome by
+    `<notebook>::Cell <n>`."""
+    report = tmp_path_factory.mktemp("harness") / "report.xml"
+    names = ("passing.md", "broken.md", "false_claim.md")
+    result = run_pytest(f"--junitxml={report}", *(str(FIXTURES / name) for name in names))
+    assert result.returncode == 1, "two of the three fixtures must fail\n" + result.stdout
+    outcomes = {}
+    for case in ElementTree.parse(report).iter("testcase"):
+        notebook = case.get("classname").split(".")[-2]  # tests.fixtures.<name>.md
+        failed = [c for c in case if c.tag in ("failure", "error", "skipped")]
+        outcomes[f"{notebook}::{case.get('name')}"] = failed[0].tag if failed else "passed"
+    return result.stdout, outcomes
 
 
-def test_a_broken_cell_fails_and_is_named():
-    result = run_pytest(str(FIXTURES / "broken.md"))
-    assert result.returncode == 1, result.stdout
-    assert "FAILED tests/fixtures/broken.md::Cell 1" in result.stdout
-    assert "NameError" in result.stdout
+class TestFixtureNotebooks:
+    """One notebook passes and two fail. A class, so that pytest-xdist runs these three tests on
+    one worker, and the fixture run once (conftest.py)."""
 
+    def test_a_passing_notebook_passes(self, fixture_run):
+        _, outcomes = fixture_run
+        cells = {
+            cell: outcome for cell, outcome in outcomes.items() if cell.startswith("passing::")
+        }
+        assert sorted(cells.values()) == ["passed", "passed", "skipped"], (
+            f"two cells run, the nbval-skip cell is skipped: {cells}"
+        )
 
-def test_a_false_hidden_claim_fails():
-    result = run_pytest(str(FIXTURES / "false_claim.md"))
-    assert result.returncode == 1, result.stdout
-    assert "the prose claims 7" in result.stdout
+    def test_a_broken_cell_fails_and_is_named(self, fixture_run):
+        stdout, outcomes = fixture_run
+        assert outcomes["broken::Cell 1"] == "failure", outcomes
+        assert "FAILED tests/fixtures/broken.md::Cell 1" in stdout
+        assert "NameError" in stdout
+
+    def test_a_false_hidden_claim_fails(self, fixture_run):
+        stdout, outcomes = fixture_run
+        assert "failure" in [o for cell, o in outcomes.items() if cell.startswith("false_claim::")]
+        assert "the prose claims 7" in stdout
 
 
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
