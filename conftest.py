@@ -28,6 +28,18 @@ import pytest
 MYST_HEADER = "format_name: myst"
 ROOT = Path(__file__).resolve().parent
 TIMINGS = ROOT / "_build" / "timings"
+# Seconds per chapter on 2 CPU cores; a training chapter sets `nnbook: {budget_seconds: 60}` up top.
+DEFAULT_BUDGET_SECONDS = 20
+
+
+def budget_seconds(metadata: dict) -> float:
+    """A chapter's time budget, from its notebook metadata (tests/test_budgets.py checks it)."""
+    return metadata.get("nnbook", {}).get("budget_seconds", DEFAULT_BUDGET_SECONDS)
+
+
+def timing_file(path: Path) -> Path:
+    """Where a toc chapter's last run's timings are kept."""
+    return TIMINGS / f"{path.stem}.json"
 
 
 def is_myst_notebook(path: Path) -> bool:
@@ -89,7 +101,7 @@ def record_run(notebook: MystNotebook, seconds: float) -> None:
         )
     durations = [duration for _, _, duration in notebook.outcomes]
     TIMINGS.mkdir(parents=True, exist_ok=True)
-    (TIMINGS / f"{Path(page).name}.json").write_text(
+    timing_file(path).write_text(
         json.dumps(
             {
                 "page": page,
@@ -113,10 +125,10 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 def expected_seconds(notebook: nbval.plugin.IPyNbFile) -> float:
     """How long a chapter should take: its last run's time, or else its time budget."""
-    timing = TIMINGS / f"{notebook.path.stem}.json"
+    timing = timing_file(notebook.path)
     if timing.is_file() and notebook.path.is_relative_to(ROOT / "book"):
         return json.loads(timing.read_text(encoding="utf-8"))["total_seconds"]
-    return notebook.nb.metadata.get("nnbook", {}).get("budget_seconds", 20)
+    return budget_seconds(notebook.nb.metadata)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

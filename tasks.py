@@ -45,14 +45,6 @@ PYTEST_PARALLEL = ["-n", "auto", "--dist", "loadscope"]  # one notebook stays on
 # them as they are, in CI and before they are published.
 TEST_PATHS = ["book", "templates", "tests"]
 BEFORE_BUILD = [*PYTEST_PARALLEL, *TEST_PATHS, "-m", "not needs_build"]
-# The tests of the built book take about a second: collect only their files, and run them in one
-# process, since starting xdist's workers would cost more.
-BUILT_BOOK_TESTS = sorted(
-    p.relative_to(ROOT).as_posix()
-    for p in (ROOT / "tests").glob("test_*.py")
-    if "needs_build" in p.read_text(encoding="utf-8")
-)
-AFTER_BUILD = ["-n", "0", *BUILT_BOOK_TESTS, "-m", "needs_build"]
 NOTEBOOK_PATHS = ["_build/notebooks"]
 EXECUTED_LINE = "Executing notebook using"  # myst-nb's log line for each notebook it runs
 BROWSER_DIR = ROOT / "tests" / "browser"
@@ -127,6 +119,17 @@ def run_counting(cmd: list[str], marker: str) -> tuple[int, int]:
         print(line, end="", flush=True)
         count += marker in line
     return process.wait(), count
+
+
+def after_build_args() -> list[str]:
+    """The tests of the built book take a few seconds: collect only the files that hold them, and
+    run them in one process, since starting xdist's workers would cost more."""
+    files = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "tests").glob("test_*.py")
+        if "needs_build" in p.read_text(encoding="utf-8")
+    )
+    return ["-n", "0", *files, "-m", "needs_build"]
 
 
 def pytest(args: list[str]) -> int:
@@ -214,7 +217,7 @@ def test(pytest_args: list[str]) -> None:
     if build() and not selected:  # every chapter ran above, so none should be left to execute
         fail("the build executed chapters that the nbval run should have put in its cache")
     say("running the tests of the built book: HTML, time budgets, launch links, status page")
-    sys.exit(pytest([*AFTER_BUILD, *pytest_args]))
+    sys.exit(pytest([*after_build_args(), *pytest_args]))
 
 
 def notebooks(pytest_args: list[str]) -> None:

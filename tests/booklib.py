@@ -13,8 +13,6 @@ from nnbook import publishing
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 TEMPLATE = ROOT / "templates" / "chapter.md"
-# Seconds per chapter on 2 CPU cores; a training chapter sets `nnbook: {budget_seconds: 60}` up top.
-DEFAULT_BUDGET_SECONDS = 20
 DEVICE_LINE = (
     'device = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")'
 )

@@ -7,14 +7,8 @@ so this test reads the measurement that the build made; it does not run anything
 import pytest
 from jupyter_cache import get_cache
 
-from tests.booklib import (
-    DEFAULT_BUDGET_SECONDS,
-    ROOT,
-    chapter_id,
-    chapters,
-    needs_build,
-    read_notebook,
-)
+from conftest import budget_seconds
+from tests.booklib import ROOT, chapter_id, chapters, needs_build, read_notebook
 
 pytestmark = needs_build
 
@@ -31,9 +25,7 @@ def execution_seconds() -> dict[str, float]:
 
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_chapter_runs_within_budget(path, execution_seconds):
-    budget = (
-        read_notebook(path).metadata.get("nnbook", {}).get("budget_seconds", DEFAULT_BUDGET_SECONDS)
-    )
+    budget = budget_seconds(read_notebook(path).metadata)
     assert str(path) in execution_seconds, f"{chapter_id(path)} has no execution record in {CACHE}"
     seconds = execution_seconds[str(path)]
     assert seconds <= budget, f"{chapter_id(path)} took {seconds:.1f} s, over its {budget} s budget"
