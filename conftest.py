@@ -11,11 +11,16 @@ test command renders this run instead of executing the chapter again. The split 
 (kernel start, first cell, the rest) goes to _build/timings/ for `python3 tasks.py bench`.
 
 Under pytest-xdist (`--dist loadscope`), each chapter's cells form one unit of work, so they run in
-order on one worker and one kernel. The chapters are handed out longest first, then the other
-tests one by one, so that the workers finish together.
+order on one worker and one kernel. The chapters and the slow tests (marked `expected_seconds`) are
+handed out longest first, then the quick tests one by one, so that the workers finish together.
+
+`python3 tasks.py test` sets NNBOOK_CHAPTERS_PASSED to a file name: once every chapter in book/ has
+run and passed (so each is in the execution cache), this session creates that file, and the book
+build starts beside the tests that are still running.
 """
 
 import json
+import os
 import time
 import warnings
 from pathlib import Path
@@ -132,12 +137,15 @@ def expected_seconds(notebook: nbval.plugin.IPyNbFile) -> float:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Longest chapters first, then the other tests; a stable sort keeps each one's cells in order."""
-    cost: dict[nbval.plugin.IPyNbFile, float] = {}
+    """Slowest work first: chapters by their expected time, and tests marked `expected_seconds`
+    beside them; then the quick tests. A stable sort keeps each chapter's cells in order."""
+    cost: dict[pytest.Node, float] = {}
     for item in items:
         if isinstance(item.parent, nbval.plugin.IPyNbFile):  # a MyST chapter or an exported one
             cost.setdefault(item.parent, expected_seconds(item.parent))
-    items.sort(key=lambda item: -cost.get(item.parent, 0.0))
+        elif marker := item.get_closest_marker("expected_seconds"):
+            cost[item] = marker.args[0]
+    items.sort(key=lambda item: -cost.get(item.parent, cost.get(item, 0.0)))
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent under -p no:xdist
@@ -157,6 +165,43 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
     config.option.loadscopereorder = False  # keep the order pytest_collection_modifyitems gave
     return NotebookScheduling(config, log)
+
+
+class ChapterWatch:
+    """A plugin for the controlling process: it creates `signal` once every collected cell of
+    book/*.md has been torn down (so its chapter's run is recorded) and none has failed."""
+
+    def __init__(self, signal: Path):
+        self.signal = signal
+        self.pending: set[str] | None = None  # node ids of the chapters' cells still to finish
+        self.failed = False
+
+    def expect(self, nodeids: list[str]) -> None:
+        if self.pending is None:
+            self.pending = {n for n in nodeids if n.startswith("book/") and ".md::" in n}
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:  # without xdist
+        if session.items:
+            self.expect([item.nodeid for item in session.items])
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
+        self.expect(ids)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.pending is None or report.nodeid not in self.pending:
+            return
+        self.failed |= report.failed
+        if report.when == "teardown":
+            self.pending.discard(report.nodeid)
+            if not self.pending and not self.failed:
+                self.signal.write_text("every chapter in book/ passed\n", encoding="utf-8")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    signal = os.environ.get("NNBOOK_CHAPTERS_PASSED")
+    if signal and not hasattr(config, "workerinput"):  # not on an xdist worker
+        config.pluginmanager.register(ChapterWatch(Path(signal)), "nnbook-chapter-watch")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -132,11 +133,19 @@ def after_build_args() -> list[str]:
     return ["-n", "0", *files, "-m", "needs_build"]
 
 
-def pytest(args: list[str]) -> int:
+def pytest_process(args: list[str], **env_extra: str) -> subprocess.Popen:
     # pytest-xdist runs one worker, and so one chapter kernel, per core: give each one thread, or
     # PyTorch's default of one thread per core would put twice as many threads as cores to work.
     threads = os.environ.get("OMP_NUM_THREADS", "1")
-    return run([str(PYTHON), "-m", "pytest", *args], OMP_NUM_THREADS=threads)
+    return subprocess.Popen(
+        [str(PYTHON), "-m", "pytest", *args],
+        cwd=ROOT,
+        env=tool_env(OMP_NUM_THREADS=threads, **env_extra),
+    )
+
+
+def pytest(args: list[str]) -> int:
+    return pytest_process(args).wait()
 
 
 def layout_hash() -> str:
@@ -163,6 +172,11 @@ def inputs_hash() -> str:
         if path.is_file():
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
+
+
+def executed_count(output: str) -> int:
+    """How many notebooks the builds whose output this is executed (from build()'s summary line)."""
+    return sum(int(n) for n in re.findall(r"(\d+) notebook\(s\) executed", output))
 
 
 def failed_notebooks() -> list[str]:
@@ -210,11 +224,34 @@ def test(pytest_args: list[str]) -> None:
         build()
         sys.exit(pytest([*PYTEST_PARALLEL, *pytest_args]))
     say("running every chapter under nbval (passing runs go to the execution cache for the build),")
-    say("and beside them the tests of the harness, layout, checkers, lint and publishing setup")
-    if pytest([*BEFORE_BUILD, *pytest_args]) != 0:
-        fail("tests failed before the build: the failing notebooks and tests are named above")
+    say("and beside them the tests of the harness, layout, checkers, lint and publishing setup;")
+    say("once every chapter has passed, the book is built beside the tests still running")
+    BUILD_DIR.mkdir(exist_ok=True)
+    signal, log = BUILD_DIR / ".nnbook-chapters-passed", BUILD_DIR / "build.log"
+    signal.unlink(missing_ok=True)
+    tests = pytest_process([*BEFORE_BUILD, *pytest_args], NNBOOK_CHAPTERS_PASSED=str(signal))
+    builder = None
+    while tests.poll() is None:
+        if builder is None and signal.exists():  # conftest.py's ChapterWatch created it
+            with log.open("w", encoding="utf-8") as out:
+                builder = subprocess.Popen(
+                    [sys.executable, __file__, "build"], cwd=ROOT, stdout=out, stderr=out
+                )
+        time.sleep(0.2)
+    code = builder.wait() if builder is not None else None  # a build is never left half done
+    if tests.returncode != 0:
+        fail("tests failed: the failing notebooks and tests are named above")
+    if code is None:
+        executed = build()
+    else:
+        say("the book build, which ran beside the last tests, said:")
+        output = log.read_text(encoding="utf-8")
+        print(output, end="", flush=True)
+        if code != 0:
+            sys.exit(code)  # the build's one-line error is the last line of its output above
+        executed = executed_count(output)
     selected = any(arg.startswith(("-k", "-m", "--deselect")) for arg in pytest_args)
-    if build() and not selected:  # every chapter ran above, so none should be left to execute
+    if executed and not selected:  # every chapter ran above, so none should be left to execute
         fail("the build executed chapters that the nbval run should have put in its cache")
     say("running the tests of the built book: HTML, time budgets, launch links, status page")
     sys.exit(pytest([*after_build_args(), *pytest_args]))
@@ -259,15 +296,14 @@ def chapter(paths: list[str]) -> None:
 def format_code() -> None:
     """Fix the Python files in place; report what to fix by hand in the chapters' code cells.
 
-    Chapters are only checked: writing them back through jupytext (as nbqa would) rewrites their
-    front matter and cell options into jupytext's own layout.
+    Chapters are only checked (nnbook/lint.py): writing them back through jupytext would rewrite
+    their front matter and cell options into jupytext's own layout.
     """
     setup()
     codes = [
         run([str(BIN / "ruff"), "check", "--fix", "."]),
         run([str(BIN / "ruff"), "format", "."]),
-        run([str(BIN / "nbqa"), "ruff", "book", "templates"]),
-        run([str(BIN / "nbqa"), "ruff format --diff", "book", "templates"]),
+        run([str(PYTHON), "-m", "nnbook.lint"]),
     ]
     sys.exit(max(codes))
 
@@ -299,7 +335,6 @@ def bench(args: list[str]) -> None:
     before-and-after from one run.
     """
     import json
-    import re
     import statistics
     import tempfile
 
@@ -356,21 +391,18 @@ def bench(args: list[str]) -> None:
         say(f"bench: {label}: {seconds:.1f} s")
         return seconds, result.stdout
 
-    def executed(output: str) -> int:
-        return sum(int(n) for n in re.findall(r"(\d+) notebook\(s\) executed", output))
-
     copy_tree(None, work / "now")
     now, rows = work / "now", []
     setups = [timed(f"setup, nothing changed ({i + 1} of 3)", now, "setup")[0] for i in range(3)]
     rows.append(("setup, nothing changed (median of 3)", statistics.median(setups), ""))
     seconds, output = timed("build from cold", now, "build")
-    rows.append(("build from cold", seconds, f"{executed(output)} notebooks executed"))
+    rows.append(("build from cold", seconds, f"{executed_count(output)} notebooks executed"))
     warm = [timed(f"build, nothing changed ({i + 1} of 3)", now, "build") for i in range(3)]
     rows.append(
         (
             "build, nothing changed (median of 3)",
             statistics.median(s for s, _ in warm),
-            f"{max(executed(o) for _, o in warm)} notebooks executed",
+            f"{max(executed_count(o) for _, o in warm)} notebooks executed",
         )
     )
     chapter = now / "book" / "tensors.md"
@@ -387,7 +419,7 @@ def bench(args: list[str]) -> None:
         (
             "build after editing one chapter (book/tensors.md)",
             seconds,
-            f"{executed(output)} notebook(s) executed",
+            f"{executed_count(output)} notebook(s) executed",
         )
     )
     tests = {}

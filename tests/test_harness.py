@@ -12,7 +12,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from conftest import is_myst_notebook
+from conftest import ChapterWatch, is_myst_notebook
 from tests.booklib import ROOT, chapter_id, chapters, code_cells, tags
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -50,6 +50,7 @@ def fixture_run(tmp_path_factory) -> tuple[str, dict[str, str]]:
     return result.stdout, outcomes
 
 
+@pytest.mark.expected_seconds(4)  # a pytest run in a subprocess
 class TestFixtureNotebooks:
     """One notebook passes and two fail. A class, so that pytest-xdist runs these three tests on
     one worker, and the fixture run once (conftest.py)."""
@@ -98,6 +99,7 @@ def test_hidden_cells_are_really_executed(path):
     assert hidden and not any("nbval-skip" in tags(c) for c in hidden)
 
 
+@pytest.mark.expected_seconds(3)  # a book build
 def test_a_broken_cell_fails_the_book_build(tmp_path):
     """A strict build of a tiny book holding the broken fixture fails and names the notebook."""
     shutil.copy(FIXTURES / "broken.md", tmp_path / "broken.md")
@@ -115,3 +117,27 @@ def test_a_broken_cell_fails_the_book_build(tmp_path):
     assert result.returncode != 0, "the build passed despite a failing cell"
     assert "broken.md" in output and "NameError" in output
     assert (tmp_path / "_build" / "html" / "reports" / "broken.err.log").is_file()
+
+
+def test_the_build_starts_only_once_every_chapter_has_passed(tmp_path):
+    """conftest.py's ChapterWatch tells `tasks.py test` when the book build may start."""
+
+    def report(nodeid: str, when: str, outcome: str = "passed") -> pytest.TestReport:
+        return pytest.TestReport(nodeid, (nodeid, 0, ""), {}, outcome, None, when)
+
+    cells = ["book/a.md::Cell 0", "book/a.md::Cell 1", "book/b.md::Cell 0"]
+    for failing in (None, "book/a.md::Cell 1"):
+        signal = tmp_path / f"signal-{failing is None}"
+        watch = ChapterWatch(signal)
+        watch.expect([*cells, "tests/test_x.py::test_y"])
+        watch.expect(cells[:1])  # a second worker's collection changes nothing
+        for nodeid in cells:
+            assert not signal.exists(), "the signal came before every chapter had finished"
+            for when in ("setup", "call", "teardown"):
+                outcome = "failed" if nodeid == failing and when == "call" else "passed"
+                watch.pytest_runtest_logreport(report(nodeid, when, outcome))
+        assert signal.exists() == (failing is None)
+    watch = ChapterWatch(tmp_path / "no-chapters")  # a session without chapters never signals
+    watch.expect(["tests/fixtures/passing.md::Cell 0"])
+    watch.pytest_runtest_logreport(report("tests/fixtures/passing.md::Cell 0", "teardown"))
+    assert not (tmp_path / "no-chapters").exists()
