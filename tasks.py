@@ -240,7 +240,8 @@ def test(pytest_args: list[str]) -> None:
         time.sleep(0.2)
     code = builder.wait() if builder is not None else None  # a build is never left half done
     if tests.returncode != 0:
-        fail("tests failed: the failing notebooks and tests are named above")
+        built = "" if code is None else f"; the build that ran beside them: {log.relative_to(ROOT)}"
+        fail(f"tests failed: the failing notebooks and tests are named above{built}")
     if code is None:
         executed = build()
     else:
