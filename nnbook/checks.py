@@ -9,7 +9,9 @@ can `assert check_something(reference_solution)`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -162,6 +164,15 @@ def expect_number(
     return value
 
 
+def close(answer, expected, *, atol: float = 1e-5, rtol: float = 1e-5) -> bool:
+    """True when two tensors (or numbers) have the same shape and agree within tolerance.
+
+    Both are compared on the CPU in float64, so a float32 answer on a GPU is compared fairly.
+    """
+    a, b = (torch.as_tensor(x).detach().to("cpu", torch.float64) for x in (answer, expected))
+    return a.shape == b.shape and torch.allclose(a, b, atol=atol, rtol=rtol)
+
+
 def one_line_error(err: BaseException, limit: int = 160) -> str:
     """`TypeName: first line of the message`, short enough for a one-line verdict."""
     lines = str(err).strip().splitlines()
@@ -171,14 +182,28 @@ def one_line_error(err: BaseException, limit: int = 160) -> str:
     return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
+@contextlib.contextmanager
+def reader_code(call: str, where: str = "", hints: dict[str, str] | None = None):
+    """Run the reader's code inside `with reader_code("f(x)"):`. Any exception it raises, even
+    SystemExit, becomes a one-line AnswerError, "f(x) raised TypeError: ...", or with `where`,
+    "f raised TypeError on <where>: ...". When a key of `hints` occurs in the error message, its
+    value is appended, to say what usually causes that error."""
+    try:
+        yield
+    except AnswerError:
+        raise  # the checker's own verdict, from inside the block
+    except (Exception, SystemExit) as err:  # the reader's code may raise anything
+        kind, _, detail = one_line_error(err).partition(": ")
+        where = f" on {where}" if where else ""
+        detail = f": {detail}" if detail else ""
+        hint = next((h for key, h in (hints or {}).items() if key in str(err)), "")
+        raise AnswerError(f"{call} raised {kind}{where}{detail}{hint}") from None
+
+
 def call_answer(fn: Callable, name: str, label: str, *args):
     """Call the reader's function on copies of `args`; an exception becomes a one-line AnswerError."""
-    try:
+    with reader_code(f"`{name}`", where=label):
         return fn(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args))
-    except Exception as err:  # the reader's code may raise anything
-        kind, _, message = one_line_error(err).partition(": ")
-        detail = f": {message}" if message else ""
-        raise AnswerError(f"`{name}` raised {kind} on {label}{detail}") from None
 
 
 def expect_callable(answer: object, name: str) -> Callable:
@@ -187,4 +212,28 @@ def expect_callable(answer: object, name: str) -> Callable:
         expect_tensor(answer, name)  # same messages for `...` and None
     if not callable(answer):
         raise AnswerError(f"`{name}` should be a function, but it is a {type(answer).__name__}")
+    return answer
+
+
+def expect_class(answer: object, name: str, check: str, base: type | None = None) -> type:
+    """Return `answer` if it is a class (a subclass of `base`, when given); else raise AnswerError.
+
+    `check` is the checker's name: an instance of the class gets "pass the class itself, check(Net),
+    not an instance, check(Net())".
+    """
+    if answer is Ellipsis or answer is None:
+        expect_tensor(answer, name)  # same messages for `...` and None
+    if not inspect.isclass(answer):
+        made_from_a_class = type(answer).__module__ != "builtins" and not inspect.isroutine(answer)
+        if made_from_a_class or (base is not None and isinstance(answer, base)):
+            raise AnswerError(
+                f"pass the class itself, {check}({name}), not an instance, {check}({name}(...))"
+            )
+        raise AnswerError(
+            f"`{name}` should be a class, `class {name}: ...`, but it is a {type(answer).__name__}"
+        )
+    if base is not None and not issubclass(answer, base):
+        torch_nn = base.__module__.startswith("torch.nn")
+        parent = f"nn.{base.__name__}" if torch_nn else base.__name__  # as the chapters write it
+        raise AnswerError(f"`{name}` must subclass {parent}: write `class {name}({parent}):`")
     return answer

@@ -6,12 +6,10 @@ from functools import cache
 from pathlib import Path
 
 import jupytext
-import pytest
 
-from nnbook import publishing
+from bookkit import book
+from bookkit.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-HTML = ROOT / "_build" / "html"
 TEMPLATE = ROOT / "templates" / "chapter.md"
 DEVICE_LINE = (
     'device = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")'
@@ -21,15 +19,10 @@ ENVIRONMENT_LINE = (
 )
 
 
-# Tests that read _build/ (the HTML, the exported notebooks, the execution cache). The test command
-# runs them after the build; every other test runs beside the chapters, before it.
-needs_build = pytest.mark.needs_build
-
-
 @cache
 def toc_entries() -> tuple[str, ...]:
     """Every page named in _toc.yml, root first, as written there (no suffix)."""
-    return tuple(publishing.toc_entries(ROOT))
+    return tuple(book.toc_entries(ROOT))
 
 
 def page_path(entry: str) -> Path:
@@ -37,8 +30,8 @@ def page_path(entry: str) -> Path:
 
 
 def chapters() -> list[Path]:
-    """The toc's pages that hold code cells (tests/test_harness.py checks that nbval collects them)."""
-    return [p for p in map(page_path, toc_entries()) if "```{code-cell}" in p.read_text("utf-8")]
+    """The toc's notebooks (tests/tooling/test_harness.py checks that nbval collects them)."""
+    return book.chapters(ROOT)
 
 
 def chapter_id(path: Path) -> str:

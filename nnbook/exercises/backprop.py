@@ -10,10 +10,19 @@ the results of the usual mistakes (a transposed product, a missing or wrong acti
 a missing factor of the loss, a mean instead of a sum) and name the mistake that fits.
 """
 
+import math
+
 import torch
 import torch.nn.functional as F
 
-from nnbook.checks import AnswerError, checker, expect_close, expect_tensor
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    close,
+    expect_close,
+    expect_number,
+    expect_tensor,
+)
 
 ATOL = RTOL = 1e-5
 
@@ -41,17 +50,13 @@ def _network(X, y, W1, b1, W2, b2) -> dict:
     return {"X": X, "N": N, "m": m, "dZ1": dZ1, "W1": W1.grad, "b1": b1.grad}
 
 
-def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return a.shape == b.shape and torch.allclose(a, b, atol=ATOL, rtol=RTOL)
-
-
 def _explain_values(answer: torch.Tensor, expected: torch.Tensor, name: str, mistakes) -> None:
     """Raise AnswerError naming the mistake that explains `answer`, or its largest difference."""
     answer = answer.detach().to("cpu", expected.dtype)
-    if _close(answer, expected):
+    if close(answer, expected, atol=ATOL, rtol=RTOL):
         return
     for wrong, reason in mistakes:
-        if _close(answer, wrong):
+        if close(answer, wrong, atol=ATOL, rtol=RTOL):
             raise AnswerError(f"`{name}` is not the gradient: {reason}")
     expect_close(answer, expected, name, atol=ATOL, rtol=RTOL)
 
@@ -94,7 +99,7 @@ def check_grad_W1(dW1, X, y, W1, b1, W2, b2):
         if tuple(dW1.shape) == tuple(W1.shape)[::-1]:
             hint = (
                 "and it holds the transpose of the gradient"
-                if _close(dW1.detach().to("cpu", expected.dtype).T, expected)
+                if close(dW1.T, expected, atol=ATOL, rtol=RTOL)
                 else "the shape of W1.T"
             )
             raise AnswerError(
@@ -179,3 +184,71 @@ def check_grad_b1(db1, X, y, W1, b1, W2, b2):
         mistakes.append((dZ1["right"].sum(dim=1), "it sums over the hidden units; sum over dim=0"))
     _explain_values(db1, expected, "db1", mistakes)
     return "b1 is added to every row, so its gradient sums dL/dZ1 over the examples."
+
+
+# The exercise on paper: y_hat = w2 * sigmoid(w1 * x + b1) + b2 and L = (y_hat - y)**2, for one
+# example. With these values z1 = 0, h = 0.5, sigmoid'(z1) = 0.25, y_hat = 3 and dL/dw1 = -12.
+ONE_UNIT = {"x": 3.0, "y": 5.0, "w1": 1.0, "b1": -3.0, "w2": 4.0, "b2": 1.0}
+
+
+@checker
+def check_one_unit_gradient(dL_dw1):
+    """`dL_dw1`: dL/dw1 of the one-unit sigmoid network ONE_UNIT, worked out on paper.
+
+    The chain is dL/dw1 = 2 (y_hat - y) * w2 * sigmoid'(z1) * x. Each usual slip (a missing factor,
+    the sign, the derivative of tanh or sigma itself in place of sigmoid', another derivative, the
+    loss) gets its own explanation.
+    """
+    value = expect_number(dL_dw1, "dL_dw1", hint="work it out as one number")
+    x, y, w1, b1, w2, b2 = (ONE_UNIT[k] for k in ("x", "y", "w1", "b1", "w2", "b2"))
+    z1 = w1 * x + b1
+    h = 1 / (1 + math.exp(-z1))
+    slope = h * (1 - h)  # sigmoid'(z1)
+    y_hat = w2 * h + b2
+    d_y_hat = 2 * (y_hat - y)
+    right = d_y_hat * w2 * slope * x
+    if abs(value - right) <= 1e-3:
+        return (
+            f"z1 = {z1:g}, h = {h:g}, y_hat = {y_hat:g}, so dL/dw1 = 2 (y_hat - y) * w2 * "
+            f"sigmoid'(z1) * x = {d_y_hat:g} * {w2:g} * {slope:g} * {x:g} = {right:g}."
+        )
+    slips = [
+        (
+            right / x,
+            f"that is dL/dz1 (and dL/db1); z1 = w1 x + b1, so dL/dw1 also multiplies by x = {x:g}",
+        ),
+        (right / 2, "the derivative of (y_hat - y)**2 is 2 (y_hat - y): a factor 2 is missing"),
+        (
+            -right,
+            f"the sign is flipped: dL/dy_hat = 2 (y_hat - y) = {d_y_hat:g}, prediction minus "
+            "target",
+        ),
+        (
+            right / slope,
+            f"the factor sigmoid'(z1) = {slope:g} is missing: the chain passes through the sigmoid",
+        ),
+        (
+            right / slope * h,
+            f"sigmoid'(z1) = sigma(z1) (1 - sigma(z1)) = {slope:g}, not sigma(z1) = {h:g}",
+        ),
+        (
+            right / slope * (1 - h**2),
+            f"1 - h**2 is the derivative of tanh; the sigmoid's is h (1 - h) = {slope:g}",
+        ),
+        (right / w2, f"the factor w2 = {w2:g} is missing: y_hat depends on h through w2"),
+        (
+            d_y_hat * h,
+            "that is dL/dw2 = dL/dy_hat * h; the exercise asks for dL/dw1, one layer further back",
+        ),
+        (
+            (y_hat - y) ** 2,
+            "that is the loss itself, (y_hat - y)**2; the exercise asks for its derivative",
+        ),
+    ]
+    for wrong, reason in slips:
+        if abs(value - wrong) <= 1e-3:
+            raise AnswerError(f"`dL_dw1` is {value:.4g}: {reason}")
+    raise AnswerError(
+        f"`dL_dw1` is {value:.4g}: compute z1, h and y_hat first, then multiply the factors of "
+        "the chain dL/dy_hat * dy_hat/dh * dh/dz1 * dz1/dw1"
+    )

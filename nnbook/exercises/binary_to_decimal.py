@@ -9,7 +9,14 @@ import math
 import torch
 import torch.nn.functional as F
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_tensor, one_line_error
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    close,
+    expect_callable,
+    expect_tensor,
+    reader_code,
+)
 
 UPDATE_LR = 0.1  # the learning rate with which check_sgd_update calls the reader's function
 TRAIN_LR = 0.05  # and with which it then trains a small regression network
@@ -21,30 +28,19 @@ PLACE_VALUES = torch.tensor([8.0, 4.0, 2.0, 1.0])  # the highest bit, b3, comes 
 
 def _call_update(update, params, lr) -> None:
     """Call the reader's `update(params, lr)`; explain the usual exceptions in one line."""
-    try:
+    hints = {
+        "leaf Variable": " (PyTorch refused to change a parameter in place while it tracks "
+        "gradients: do the update inside `with torch.no_grad():`)",
+        "requires grad": " (do the update inside `with torch.no_grad():`)",
+        "NoneType": " (a gradient was None when your update used it: reset p.grad after the "
+        "step, not before)",
+    }
+    with reader_code("sgd_update(params, lr)", hints=hints):
         update(params, lr)
-    except RuntimeError as err:
-        if "leaf Variable" in str(err) or "requires grad" in str(err):
-            raise AnswerError(
-                "PyTorch refused to change a parameter in place while it tracks gradients: "
-                "do the update inside `with torch.no_grad():`"
-            ) from None
-        raise AnswerError(f"sgd_update(params, lr) raised {one_line_error(err)}") from None
-    except TypeError as err:
-        if "NoneType" in str(err):
-            raise AnswerError(
-                "a gradient was None when your update used it: reset p.grad after the step, "
-                "not before"
-            ) from None
-        raise AnswerError(f"sgd_update(params, lr) raised {one_line_error(err)}") from None
-    except Exception as err:
-        raise AnswerError(f"sgd_update(params, lr) raised {one_line_error(err)}") from None
 
 
 def _all_close(tensors, expected) -> bool:
-    return all(
-        torch.allclose(t, e, atol=1e-6, rtol=1e-5) for t, e in zip(tensors, expected, strict=True)
-    )
+    return all(close(t, e, atol=1e-6, rtol=1e-5) for t, e in zip(tensors, expected, strict=True))
 
 
 def _check_one_step(update) -> None:
@@ -177,13 +173,9 @@ def check_four_bit_classifier(X4, y4, net4):
     y4 = expect_tensor(y4, "y4", shape=(FOUR_BIT_CLASSES,), dtype=torch.int64)
     _check_four_bit_data(X4, y4)
     net4 = expect_callable(net4, "net4")
-    try:
+    with reader_code("net4(X4)", hints={"": "; does net4 take 4 inputs, on X4's device?"}):
         with torch.no_grad():
             logits = net4(X4)
-    except Exception as err:
-        raise AnswerError(
-            f"net4(X4) raised {one_line_error(err)}; does net4 take 4 inputs, on X4's device?"
-        ) from None
     logits = expect_tensor(logits, "net4(X4)").detach().cpu()
     if logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1):
         raise AnswerError(

@@ -1,60 +1,109 @@
 """Checkers for the exercises of the chapter *Data pipelines* (book/data_pipelines.md)."""
 
-import math
-import numbers
-
 import torch
-from torch.utils.data import DataLoader
 
-from nnbook.checks import AnswerError, call_answer, checker, expect_callable, expect_tensor
+from nnbook.checks import AnswerError, call_answer, checker, close, expect_callable, expect_tensor
 
-# (n, batch_size, drop_last): exact and inexact divisions, a batch larger than the data, one example.
-BATCH_CASES = [
-    (1000, 64, False),
-    (1000, 64, True),
-    (10, 5, False),
-    (10, 5, True),
-    (10, 3, False),
-    (10, 3, True),
-    (7, 10, False),
-    (7, 10, True),
-    (1, 1, False),
-    (4096, 512, True),
-]
+TOL = {"atol": 1e-5, "rtol": 1e-4}
+
+# The checker's labels for the stratified split: three classes of 500, 80 and 20 examples, in a
+# shuffled order. SPLIT_SEEDS are the generator seeds it tries: a plain random split keeps the
+# rare class's share by luck at one seed, but not at all of them.
+STRATA_COUNTS = (500, 80, 20)
+SPLIT_FRACTIONS = (0.7, 0.15, 0.15)
+SPLIT_NAMES = ("training", "validation", "test")
+SPLIT_SEEDS = (0, 1, 2, 3, 4)
+
+
+def strata_labels() -> torch.Tensor:
+    """The labels on which check_stratified_split runs the reader's function: int64, (600,)."""
+    y = torch.cat([torch.full((n,), k) for k, n in enumerate(STRATA_COUNTS)])
+    return y[torch.randperm(len(y), generator=torch.Generator().manual_seed(0))]
+
+
+def _three_index_tensors(result, label: str, n: int) -> list[torch.Tensor]:
+    """The reader's result as three 1-d int64 tensors; else raise AnswerError."""
+    if result is Ellipsis or result is None:
+        expect_tensor(result, label)  # the standard messages for `...` and None
+    if isinstance(result, torch.Tensor) or not isinstance(result, (tuple, list)):
+        raise AnswerError(
+            f"{label} returned a {type(result).__name__}; return a tuple of three index tensors, "
+            "(train_idx, val_idx, test_idx)"
+        )
+    if len(result) != 3:
+        raise AnswerError(
+            f"{label} returned {len(result)} parts; return three: training, validation and test"
+        )
+    parts = []
+    for name, part in zip(SPLIT_NAMES, result, strict=True):
+        if isinstance(part, (list, tuple)) and all(isinstance(i, int) for i in part):
+            part = torch.tensor(part, dtype=torch.int64)  # a list of ints is fine too
+        part = expect_tensor(part, f"the {name} indices")
+        if part.is_floating_point() or part.dtype == torch.bool:
+            raise AnswerError(
+                f"the {name} indices have dtype {part.dtype}; indices are integers (int64), not a "
+                "mask or floats"
+            )
+        parts.append(part.detach().cpu().long().flatten())
+    every = torch.cat(parts)
+    counts = torch.bincount(every.clamp(0, n), minlength=n + 1)
+    if (every < 0).any() or (every >= n).any():
+        raise AnswerError(f"the indices must lie between 0 and {n - 1}, the positions of y")
+    if (counts > 1).any():
+        i = int((counts > 1).nonzero()[0])
+        raise AnswerError(f"index {i} appears in more than one split, or twice in one")
+    if (counts[:n] == 0).any():
+        missing = int((counts[:n] == 0).sum())
+        raise AnswerError(f"{missing} indices are in no split: together they must cover 0..{n - 1}")
+    return parts
 
 
 @checker
-def check_num_batches(num_batches):
-    """`num_batches(n, batch_size, drop_last)` must return len(DataLoader(...)) as an int."""
-    fn = expect_callable(num_batches, "num_batches")
-    for n, batch_size, drop_last in BATCH_CASES:
-        label = f"n={n}, batch_size={batch_size}, drop_last={drop_last}"
-        got = call_answer(fn, "num_batches", label, n, batch_size, drop_last)
-        if got is Ellipsis:
-            raise AnswerError("`num_batches` returns `...`: replace the `...` with your code")
-        if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
-            got = got.item()
-        if isinstance(got, bool) or not isinstance(got, numbers.Integral):
-            raise AnswerError(
-                f"for {label} you return {got!r} ({type(got).__name__}), but a number of batches is "
-                "an int: round with math.ceil(...) or use floor division //"
-            )
-        expected = len(DataLoader(range(n), batch_size=batch_size, drop_last=drop_last))
-        if got == expected:
-            continue
-        left_over = n % batch_size
-        if not drop_last and got == n // batch_size:
-            reason = f"the last, partial batch of {left_over} examples counts too"
-        elif drop_last and got == math.ceil(n / batch_size):
-            reason = f"drop_last=True drops the partial batch of {left_over} examples"
-        else:
-            reason = (
-                "an epoch has ceil(n / batch_size) batches, floor(n / batch_size) with drop_last"
-            )
-        raise AnswerError(
-            f"for {label} you return {got}, but the DataLoader makes {expected} batches: {reason}"
+def check_stratified_split(stratified_split):
+    """`stratified_split(y, fractions, generator)` must split every class in the given fractions."""
+    fn = expect_callable(stratified_split, "stratified_split")
+    y = strata_labels()
+    n = len(y)
+    splits = {}
+    for seed in SPLIT_SEEDS:
+        label = f"stratified_split(y, {list(SPLIT_FRACTIONS)}, generator seeded {seed})"
+        generator = torch.Generator().manual_seed(seed)
+        result = call_answer(fn, "stratified_split", f"seed {seed}", y, SPLIT_FRACTIONS, generator)
+        parts = _three_index_tensors(result, label, n)
+        for k, n_k in enumerate(STRATA_COUNTS):
+            for name, fraction, part in zip(SPLIT_NAMES, SPLIT_FRACTIONS, parts, strict=True):
+                got = int((y[part] == k).sum())
+                if abs(got - fraction * n_k) > 1:
+                    raise AnswerError(
+                        f"with the generator seeded {seed}, the {name} split holds {got} of the "
+                        f"{n_k} examples of class {k}, but {fraction} of them is about "
+                        f"{fraction * n_k:g}: split each class on its own"
+                    )
+        splits[seed] = parts
+        again = call_answer(
+            fn,
+            "stratified_split",
+            f"seed {seed}",
+            y,
+            SPLIT_FRACTIONS,
+            torch.Generator().manual_seed(seed),
         )
-    return "That is len(DataLoader(...)): ceil(N / B) batches, or floor(N / B) with drop_last=True."
+        again = _three_index_tensors(again, label, n)
+        if any(set(a.tolist()) != set(b.tolist()) for a, b in zip(parts, again, strict=True)):
+            raise AnswerError(
+                "two calls with generators seeded alike give different splits: draw every random "
+                "permutation from the `generator` argument, torch.randperm(..., generator=generator)"
+            )
+    first, second = splits[SPLIT_SEEDS[0]], splits[SPLIT_SEEDS[1]]
+    if all(set(a.tolist()) == set(b.tolist()) for a, b in zip(first, second, strict=True)):
+        raise AnswerError(
+            "generators with different seeds give the same split: the split must be random, drawn "
+            "from the `generator`, not the first examples of each class"
+        )
+    return (
+        "Every class is split 70 / 15 / 15, even the rare one, and the seed fixes the split: "
+        "that is a stratified split."
+    )
 
 
 def _per_feature(answer, name: str, X: torch.Tensor, n_train: int) -> torch.Tensor:
@@ -84,10 +133,6 @@ def _per_feature(answer, name: str, X: torch.Tensor, n_train: int) -> torch.Tens
     return answer.detach().cpu().reshape(n_features).to(X.dtype)
 
 
-def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return torch.allclose(a, b, rtol=1e-4, atol=1e-5)
-
-
 @checker
 def check_train_statistics(mean, std, X, train_indices):
     """`mean` and `std` must be the per-feature statistics of the training rows `X[train_indices]`.
@@ -113,15 +158,15 @@ def check_train_statistics(mean, std, X, train_indices):
         ("mean", mean, lambda A: [A.mean(dim=0)]),
         ("std", std, lambda A: [A.std(dim=0), A.std(dim=0, correction=0)]),
     ]:
-        if any(_close(answer, s) for s in statistic(X_train)):
+        if any(close(answer, s, **TOL) for s in statistic(X_train)):
             continue
         for label, A in others:
-            if any(_close(answer, s) for s in statistic(A)):
+            if any(close(answer, s, **TOL) for s in statistic(A)):
                 raise AnswerError(
                     f"`{name}` was computed on {label}, not on the {n_train} training examples: "
                     "the validation and test examples must stay unseen"
                 )
-        if name == "std" and any(_close(answer, s**2) for s in statistic(X_train)):
+        if name == "std" and any(close(answer, s**2, **TOL) for s in statistic(X_train)):
             raise AnswerError(
                 "`std` equals the variance of the training features: take its square root"
             )

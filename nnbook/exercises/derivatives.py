@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_number
+from nnbook.checks import AnswerError, checker, close, expect_callable, expect_number, reader_code
 
 # Relative tolerance for a derivative worked out by hand: three significant digits. Rounding each
 # intermediate value to four digits stays well inside it, and every hinted mistake is far outside.
@@ -21,10 +21,6 @@ DIFFERENCE_CASES = [
     ("f(x) = 1 / x at x = 2", lambda x: 1 / x, 2.0, -0.25),
 ]
 STEPS = (0.1, 0.01)  # the error of an O(h**2) method falls 100-fold between them, O(h) 10-fold
-
-
-def _close(a: float, b: float, rtol: float = GRAD_RTOL) -> bool:
-    return math.isclose(a, b, rel_tol=rtol, abs_tol=1e-9)
 
 
 def tanh_neuron_grad(w: float, x: float, b: float, y: float) -> float:
@@ -46,7 +42,7 @@ def check_tanh_neuron_grad(dL_dw, w, x, b, y):
     """
     answer = expect_number(dL_dw, "dL_dw")
     expected = tanh_neuron_grad(w, x, b, y)
-    if _close(answer, expected):
+    if close(answer, expected, rtol=GRAD_RTOL, atol=1e-9):
         return "dL/dw = 2 (y_hat - y) * (1 - y_hat**2) * x: three local derivatives, multiplied."
     z = w * x + b
     y_hat = math.tanh(z)
@@ -83,9 +79,9 @@ def check_tanh_neuron_grad(dL_dw, w, x, b, y):
         ),
     ]
     for value, why in slips:
-        if _close(answer, value):
+        if close(answer, value, rtol=GRAD_RTOL, atol=1e-9):
             raise AnswerError(f"`dL_dw` is {answer:.4g}, but autograd gives {expected:.4g}: {why}")
-    if _close(answer, expected, rtol=0.03):
+    if close(answer, expected, rtol=0.03, atol=1e-9):
         raise AnswerError(
             f"`dL_dw` is {answer:.6g}, close to autograd's {expected:.6g} but not within 3 "
             "significant digits: keep full precision in the intermediate values (compute them in code)"
@@ -100,11 +96,8 @@ def check_tanh_neuron_grad(dL_dw, w, x, b, y):
 def _call(fn: Callable, label: str, f: Callable, x: float, h: float) -> float:
     """Run the reader's `central_difference(f, x, h)` and return its result as a float."""
     call = f"central_difference on {label} with h = {h}"
-    try:
+    with reader_code(call):
         result = fn(f, x, h)
-    except Exception as err:  # the reader's code may raise anything: report it in one line
-        reason = " ".join(str(err).split()) or "no message"
-        raise AnswerError(f"{call} raised {type(err).__name__}: {reason}") from None
     try:
         return expect_number(result, "central_difference(f, x, h)")
     except AnswerError as err:
@@ -135,7 +128,7 @@ def check_central_difference(central_difference):
         if order < 0.5:
             hint = (
                 "divide by 2 * h, not by h"
-                if _close(out2 / slope, 2.0, rtol=0.05)
+                if close(out2 / slope, 2.0, rtol=0.05, atol=1e-9)
                 else "the formula is (f(x + h) - f(x - h)) / (2 * h)"
             )
             raise AnswerError(

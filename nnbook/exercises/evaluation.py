@@ -1,87 +1,89 @@
 """Checkers for the exercises of the chapter *Evaluating a model* (book/evaluation.md)."""
 
+import math
 import numbers
 
 import torch
 
-from nnbook.checks import AnswerError, call_answer, checker, expect_callable, expect_tensor
+from nnbook.checks import (
+    AnswerError,
+    call_answer,
+    checker,
+    expect_callable,
+    expect_number,
+    expect_tensor,
+)
 
 # ---------------------------------------------------------------------------------------------
-# Exercise 1: per-class recall from a confusion matrix (rows: true class, columns: predicted).
+# Exercise 1: the highest decision threshold that reaches a target recall, and its precision.
+
+PRECISION_TOL = 1e-4  # the precision is compared to four decimals
 
 
-def _close(a: torch.Tensor, b: torch.Tensor, tol: float = 1e-3) -> bool:
-    a, b = a.detach().cpu().double(), b.detach().cpu().double()
-    return a.shape == b.shape and torch.allclose(a, b, atol=tol, rtol=tol)
-
-
-def _fractions(C: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Recall, and the quantities that the usual mistakes compute instead, from the counts `C`."""
-    counts = torch.as_tensor(C).detach().cpu().double()
-    tp = counts.diag()
-    return {
-        "recall": tp / counts.sum(dim=1),
-        "precision": tp / counts.sum(dim=0),
-        "share_of_total": tp / counts.sum(),
-        "row_normalised": counts / counts.sum(dim=1, keepdim=True),
-        "accuracy": tp.sum() / counts.sum(),
-    }
+def _counts(scores: torch.Tensor, is_positive: torch.Tensor, threshold: float) -> tuple[int, int]:
+    """True and false positives when the scores >= threshold are flagged."""
+    flagged = scores >= threshold
+    return int((flagged & is_positive).sum()), int((flagged & ~is_positive).sum())
 
 
 @checker
-def check_recall(recall, C):
-    """`recall` must hold the recall of each class of the confusion matrix `C`, shape (K,)."""
-    f = _fractions(C)
-    expected = f["recall"]
-    K = len(expected)
-    recall = expect_tensor(recall, "recall")
-    if recall.numel() == 1 and recall.is_floating_point():
-        if _close(recall.reshape(()), expected.mean()):
-            raise AnswerError(
-                f"`recall` is one number, the macro-averaged recall; the exercise asks for the "
-                f"recall of each class, a tensor of shape ({K},)"
-            )
-        if _close(recall.reshape(()), f["accuracy"]):
-            raise AnswerError(
-                f"`recall` is one number, the accuracy; the exercise asks for the recall of each "
-                f"class, a tensor of shape ({K},)"
-            )
-    if tuple(recall.shape) == (K, K) and _close(recall, f["row_normalised"]):
+def check_threshold_for_recall(threshold, precision_at, scores, is_positive, target_recall=0.9):
+    """`threshold`: the highest t whose flags (scores >= t) reach `target_recall`; `precision_at`:
+    the precision there.
+
+    Every t that flags the same points as the highest such threshold is accepted, so a threshold
+    just below it passes too. The usual slips (the target taken as a threshold, a threshold too low,
+    recall or 1 - precision reported as the precision, `>` instead of `>=`) get their own reasons.
+    """
+    t = expect_number(threshold, "threshold")
+    p = expect_number(precision_at, "precision_at", hint="the precision is one number")
+    scores = torch.as_tensor(scores).detach().cpu().double()
+    is_positive = torch.as_tensor(is_positive).detach().cpu().bool()
+    num_positive, num_negative = int(is_positive.sum()), int((~is_positive).sum())
+    needed = math.ceil(target_recall * num_positive - 1e-9)  # true positives the target needs
+    best = scores[is_positive].sort(descending=True).values[needed - 1].item()
+    tp, fp = _counts(scores, is_positive, t)
+    tp_best, fp_best = _counts(scores, is_positive, best)
+    if tp < needed:
+        hint = ""
+        if abs(t - target_recall) < 1e-9:
+            hint = " (the target recall is not a threshold on the scores)"
         raise AnswerError(
-            "you divided every entry by its row sum; recall keeps only the diagonal: "
-            "C.diag() / C.sum(dim=1)"
+            f"with threshold {t:.4g}{hint}, the recall is {tp / num_positive:.4f}, below the "
+            f"target {target_recall}: lower the threshold until {needed} of the {num_positive} "
+            "positives are flagged"
         )
-    recall = expect_tensor(recall, "recall", shape=(K,))
-    if not recall.is_floating_point():
+    if tp + fp > tp_best + fp_best:
         raise AnswerError(
-            f"`recall` has dtype {recall.dtype}, but recall is a fraction: divide with / "
-            "(not //) so that the result is a float tensor"
+            f"threshold {t:.4g} reaches the target recall, but so does the higher threshold "
+            f"{best:.6g}, with {tp + fp - tp_best - fp_best} fewer points flagged: take the "
+            "highest threshold that reaches the target"
         )
-    if _close(recall, expected):
-        return "Recall divides each diagonal entry by its row sum, the number of true examples."
-    if _close(recall, f["precision"]):
-        raise AnswerError(
-            "you divided by the column sums (how often each class was predicted), which gives "
-            "precision; recall divides by the row sums (how many examples truly are each class)"
+    precision = tp / (tp + fp)
+    if abs(p - precision) <= PRECISION_TOL:
+        return (
+            f"Scores >= {best:.6g} find {tp} of the {num_positive} positives (recall "
+            f"{tp / num_positive:.3f}) with a precision of {precision:.3f}: about "
+            f"{fp / tp:.1f} false alarms for every true find."
         )
-    if _close(recall, 100 * expected):
-        raise AnswerError(
-            "these are percentages; recall is a fraction between 0 and 1: leave out the factor 100"
-        )
-    if _close(recall, f["share_of_total"]):
-        raise AnswerError(
-            "you divided by the total count; recall divides each diagonal entry by the sum of its "
-            "row, the number of examples that truly are that class"
-        )
-    if _close(recall, 1 - expected):
-        raise AnswerError(
-            "that is 1 - recall, the fraction of each class that the model missed; recall is the "
-            "fraction it found"
-        )
-    worst = int((recall.detach().cpu().double() - expected).abs().argmax())
+    tp_strict = int(((scores > t) & is_positive).sum())
+    flagged_strict = int((scores > t).sum())
+    reasons = [
+        (tp / num_positive, "that is the recall; precision divides by the flagged points"),
+        (fp / (tp + fp), "that is 1 - precision, the fraction of false alarms among the flags"),
+        (fp / num_negative, "that is the false-positive rate; precision divides by the flagged"),
+        (tp / len(scores), "you divided by all the points; precision divides by the flagged ones"),
+        (
+            tp_strict / max(flagged_strict, 1),
+            "that counts scores > threshold; flag scores >= threshold, as the exercise says",
+        ),
+    ]
+    for wrong, reason in reasons:
+        if abs(p - wrong) <= PRECISION_TOL:
+            raise AnswerError(f"`precision_at` is {p:.4f}: {reason}")
     raise AnswerError(
-        f"the recall of class {worst} should be {expected[worst].item():.4g}, but yours is "
-        f"{recall[worst].item():.4g}: divide C[{worst}, {worst}] by the sum of row {worst}"
+        f"at threshold {t:.4g}, {tp + fp} points are flagged and {tp} of them are positive, a "
+        f"precision of {precision:.4f}, but `precision_at` is {p:.4f}"
     )
 
 

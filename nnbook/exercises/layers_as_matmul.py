@@ -7,7 +7,14 @@ import itertools
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_number, expect_tensor
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    expect_callable,
+    expect_number,
+    expect_tensor,
+    reader_code,
+)
 
 INPUT = torch.tensor([0.0, 1.0, 0.0, 1.0])
 TARGET = torch.tensor([1.0, 0.0, 1.0, 0.0])
@@ -59,12 +66,9 @@ def check_count_parameters(count_parameters):
     fn = expect_callable(count_parameters, "count_parameters")
     for sizes in SIZES:
         call = f"count_parameters({list(sizes)})"
-        try:
+        with reader_code(call):
             # A fresh list each time, so that a function that changes its argument harms nothing.
             result = fn(list(sizes))
-        except Exception as err:  # any error in the reader's code is reported, in one line
-            reason = " ".join(str(err).split()) or "no message"
-            raise AnswerError(f"{call} raised {type(err).__name__}: {reason}") from None
         got = expect_number(result, call, integer=True)
         expected = _parameter_count(sizes)
         if got == expected:

@@ -1,5 +1,7 @@
 """Checkers for the exercises of the chapter *Loss functions* (book/loss_functions.md)."""
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -7,10 +9,14 @@ from nnbook.checks import (
     AnswerError,
     call_answer,
     checker,
+    close,
     expect_callable,
     expect_close,
+    expect_number,
     expect_tensor,
 )
+
+TOL = {"atol": 1e-4, "rtol": 1e-4}
 
 # (label, logits, targets) on which a reader's cross-entropy is run. The first batch has N > 1, so
 # a sum differs from the mean, and moderate logits, so softmax applied twice gives a clearly
@@ -42,10 +48,6 @@ CROSS_ENTROPY_INPUTS = [
 ]
 
 
-def _close(value: torch.Tensor, target: torch.Tensor) -> bool:
-    return torch.allclose(value.detach().cpu().double(), target.double(), atol=1e-4, rtol=1e-4)
-
-
 @checker
 def check_cross_entropy(cross_entropy):
     """`cross_entropy(logits, y)` must equal F.cross_entropy(logits, y), also for huge logits."""
@@ -70,22 +72,22 @@ def check_cross_entropy(cross_entropy):
                     f"`{name}` has shape {tuple(out.shape)}, but a loss is one number, a 0-d "
                     "tensor: average the per-example losses with .mean()"
                 )
-            if len(y) > 1 and _close(out, expected * len(y)):
+            if len(y) > 1 and close(out, expected * len(y), **TOL):
                 raise AnswerError(
                     "you summed the per-example losses; the convention is the mean over the batch"
                 )
-            if _close(out, F.cross_entropy(torch.softmax(logits, dim=1), y)):
+            if close(out, F.cross_entropy(torch.softmax(logits, dim=1), y), **TOL):
                 raise AnswerError(
                     "you applied softmax twice: your function turned the logits into "
                     "probabilities and then took log-softmax of those; apply log-softmax to the "
                     "logits once"
                 )
-            if _close(out, -expected):
+            if close(out, -expected, **TOL):
                 raise AnswerError(
                     f"`{name}` is {out.item():.4g}, but cross-entropy is never negative: the loss "
                     "is minus the mean log-probability of the true classes"
                 )
-            expect_close(out, expected, name, atol=1e-4, rtol=1e-4)
+            expect_close(out, expected, name, **TOL)
         except AnswerError as err:
             raise AnswerError(f"on {label}: {err}") from None
     return "Your cross-entropy matches F.cross_entropy and stays finite for huge logits."
@@ -121,43 +123,99 @@ def check_mse_mae(mse, mae, y_hat, y):
     right_mse, right_mae = (errors**2).mean(), errors.abs().mean()
 
     mse = _expect_scalar(mse, "mse", n)
-    if not _close(mse, right_mse):
-        if broadcast.shape != errors.shape and _close(mse, (broadcast**2).mean()):
+    if not close(mse, right_mse, **TOL):
+        if broadcast.shape != errors.shape and close(mse, (broadcast**2).mean(), **TOL):
             raise AnswerError(
                 f"`mse` is the mean of a {tuple(broadcast.shape)} table: y_hat "
                 f"{tuple(y_hat.shape)} minus y {tuple(y.shape)} broadcasts; squeeze y_hat first"
             )
-        if _close(mse, (errors**2).sum()):
+        if close(mse, (errors**2).sum(), **TOL):
             raise AnswerError(
                 "`mse` is the sum of the squared errors; the mean divides it by the number of "
                 "examples"
             )
-        if _close(mse, right_mae):
+        if close(mse, right_mae, **TOL):
             raise AnswerError("`mse` equals the MAE: square the errors instead of taking .abs()")
-        if _close(mse, right_mse.sqrt()):
+        if close(mse, right_mse.sqrt(), **TOL):
             raise AnswerError(
                 "`mse` is the square root of the MSE (the RMSE): leave out the square root"
             )
-        expect_close(mse, right_mse, "mse", atol=1e-4, rtol=1e-4)
+        expect_close(mse, right_mse, "mse", **TOL)
 
     mae = _expect_scalar(mae, "mae", n)
-    if not _close(mae, right_mae):
-        if broadcast.shape != errors.shape and _close(mae, broadcast.abs().mean()):
+    if not close(mae, right_mae, **TOL):
+        if broadcast.shape != errors.shape and close(mae, broadcast.abs().mean(), **TOL):
             raise AnswerError(
                 f"`mae` is the mean of a {tuple(broadcast.shape)} table: y_hat "
                 f"{tuple(y_hat.shape)} minus y {tuple(y.shape)} broadcasts; squeeze y_hat first"
             )
-        if _close(mae, errors.abs().sum()):
+        if close(mae, errors.abs().sum(), **TOL):
             raise AnswerError(
                 "`mae` is the sum of the absolute errors; the mean divides it by the number of "
                 "examples"
             )
-        if _close(mae, right_mse):
+        if close(mae, right_mse, **TOL):
             raise AnswerError("`mae` equals the MSE: take .abs() of the errors instead of squaring")
-        if _close(mae, errors.mean()) or _close(mae, -errors.mean()):
+        if close(mae, errors.mean(), **TOL) or close(mae, -errors.mean(), **TOL):
             raise AnswerError(
                 "`mae` is the mean of the signed errors, where positive and negative errors "
                 "cancel: take .abs() before the mean"
             )
-        expect_close(mae, right_mae, "mae", atol=1e-4, rtol=1e-4)
+        expect_close(mae, right_mae, "mae", **TOL)
     return "Both match F.mse_loss and F.l1_loss on predictions of the right shape."
+
+
+# The exercise on paper: one example, logits (0, ln 3, ln 4), so exp(z) = (1, 3, 4) and
+# p = (1/8, 3/8, 4/8), with the soft target q = (0.5, 0.5, 0). The answer is dL/dz_1 = p_1 - q_1.
+SOFT_LOGITS = (0.0, math.log(3.0), math.log(4.0))
+SOFT_TARGET = (0.5, 0.5, 0.0)
+SOFT_TOLERANCE = 1e-3  # -0.125 and -0.1250 pass; -0.12 does not
+
+
+@checker
+def check_soft_target_gradient(dL_dz1):
+    """`dL_dz1`: dL/dz_1 of the cross-entropy of one example with SOFT_LOGITS and SOFT_TARGET.
+
+    The derivative is p_1 - q_1 = 3/8 - 1/2 = -1/8. The usual slips (the one-hot formula, p or q
+    alone, the sign, the logit in place of the probability, a softmax without e^0, an average over
+    the classes, the loss itself) each get their own explanation.
+    """
+    value = expect_number(dL_dz1, "dL_dz1", hint="work it out as one number")
+    exp_z = [math.exp(z) for z in SOFT_LOGITS]
+    p = [e / sum(exp_z) for e in exp_z]
+    q = SOFT_TARGET
+    right = p[1] - q[1]
+    if abs(value - right) <= SOFT_TOLERANCE:
+        return f"dL/dz_1 = p_1 - q_1 = 3/8 - 1/2 = {right:g}."
+    loss = -sum(qk * math.log(pk) for qk, pk in zip(q, p, strict=True))
+    slips = [
+        (
+            p[1] - 1,
+            "that is p_1 - 1, the gradient for a one-hot target of class 1; the soft target "
+            "has q_1 = 0.5, so subtract 0.5",
+        ),
+        (p[1], "that is p_1 alone; the term -q_1 z_1 of the loss adds -q_1"),
+        (-q[1], "that is -q_1 alone; the log-sum-exp term adds p_1 = softmax(z)_1"),
+        (q[1] - p[1], "the sign is flipped: the derivative is p_1 - q_1, probability minus target"),
+        (
+            SOFT_LOGITS[1] - q[1],
+            "that uses the logit z_1 = ln 3 where the probability p_1 = softmax(z)_1 belongs",
+        ),
+        (
+            3 / 7 - q[1],
+            "softmax divides by e^0 + e^(ln 3) + e^(ln 4) = 1 + 3 + 4 = 8; "
+            "the class with logit 0 counts too",
+        ),
+        (
+            right / 3,
+            "the cross-entropy sums over the classes, it does not average them: do not divide by 3",
+        ),
+        (loss, "that is the loss itself, -sum q_k log p_k; the exercise asks for its derivative"),
+    ]
+    for wrong, reason in slips:
+        if abs(value - wrong) <= SOFT_TOLERANCE:
+            raise AnswerError(f"`dL_dz1` is {value:.4g}: {reason}")
+    raise AnswerError(
+        f"`dL_dz1` is {value:.4g}, not p_1 - q_1: compute p = softmax(z) from exp(z) = (1, 3, 4), "
+        "then subtract the target's q_1"
+    )

@@ -5,7 +5,14 @@ import numbers
 import torch
 import torch.nn.functional as F
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_close, expect_tensor
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    expect_callable,
+    expect_close,
+    expect_tensor,
+    reader_code,
+)
 
 # (L, kernel_size, stride, padding): the chapter's three layers, then cases that catch other slips.
 CONV_CASES = [
@@ -33,12 +40,8 @@ def check_conv_out_len(conv_out_len):
     conv_out_len = expect_callable(conv_out_len, "conv_out_len")
     for L, k, s, p in CONV_CASES:
         case = f"L={L}, kernel_size={k}, stride={s}, padding={p}"
-        try:
+        with reader_code(f"conv_out_len({L}, {k}, {s}, {p})"):
             got = conv_out_len(L, k, s, p)
-        except Exception as err:  # the reader's code may fail in any way; report it in one line
-            raise AnswerError(
-                f"conv_out_len({L}, {k}, {s}, {p}) raised {type(err).__name__}: {err}"
-            ) from None
         if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
             got = int(got.item())
         expected = conv_length(L, k, s, p)

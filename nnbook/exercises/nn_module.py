@@ -1,7 +1,7 @@
 """Checkers for the exercises of the chapter *Building networks with nn.Module* (book/nn_module.md)."""
 
-import inspect
-import itertools
+import math
+import re
 
 import torch
 from torch import nn
@@ -9,10 +9,9 @@ from torch import nn
 from nnbook.checks import (
     AnswerError,
     checker,
-    expect_callable,
-    expect_number,
+    expect_class,
     expect_tensor,
-    one_line_error,
+    reader_code,
 )
 
 TINY_BATCH = 64
@@ -20,9 +19,6 @@ TINY_INPUT_SHAPE = (TINY_BATCH, 1, 8, 8)
 TINY_OUTPUT_SHAPE = (TINY_BATCH, 10)
 TINY_LAYERS = "Flatten -> Linear(64, 32) -> ReLU -> Linear(32, 10)"
 TINY_PARAMETERS = 64 * 32 + 32 + 32 * 10 + 10
-
-# Layer sizes on which check_count_parameters tries the reader's function.
-PARAMETER_CASES = ((784, 512, 512, 10), (64, 32, 10), (3, 1), (10, 20, 30, 40, 5))
 
 
 def _leaf_modules(net: nn.Module) -> list[nn.Module]:
@@ -83,38 +79,22 @@ def check_tiny_net(TinyNet):
     CPU, and checks the output shape, the parameter count, that the logits come straight from the last
     Linear layer, and that the network is not linear.
     """
-    if isinstance(TinyNet, nn.Module):
-        raise AnswerError(
-            "pass the class itself, check_tiny_net(TinyNet), not an instance, check_tiny_net(TinyNet())"
-        )
-    expect_callable(TinyNet, "TinyNet")
-    if not inspect.isclass(TinyNet):
-        raise AnswerError(
-            f"`TinyNet` should be a class, `class TinyNet(nn.Module): ...`, but it is a "
-            f"{type(TinyNet).__name__}"
-        )
-    if not issubclass(TinyNet, nn.Module):
-        raise AnswerError("`TinyNet` must subclass nn.Module: write `class TinyNet(nn.Module):`")
+    expect_class(TinyNet, "TinyNet", "check_tiny_net", nn.Module)
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
-        try:
+        with reader_code(
+            "TinyNet()", hints={"Module.__init__": " (call super().__init__() first)"}
+        ):
             net = TinyNet()
-        except Exception as err:
-            hint = " (call super().__init__() first)" if "Module.__init__" in str(err) else ""
-            raise AnswerError(f"TinyNet() raised {one_line_error(err)}{hint}") from None
         gen = torch.Generator().manual_seed(0)
         X, X2 = torch.randn((2, *TINY_INPUT_SHAPE), generator=gen)
 
-        try:
+        with reader_code(f"TinyNet()(X) with X of shape {TINY_INPUT_SHAPE}"):
             out, calls = _run_with_trace(net, X)
             out2, _ = _run_with_trace(net, X2)
             out_sum, _ = _run_with_trace(net, X + X2)
             out_zero, _ = _run_with_trace(net, torch.zeros_like(X))
-        except Exception as err:
-            raise AnswerError(
-                f"TinyNet()(X) with X of shape {TINY_INPUT_SHAPE} raised {one_line_error(err)}"
-            ) from None
 
     if out is None:
         raise AnswerError("TinyNet()(X) returned None: does forward end with `return logits`?")
@@ -156,37 +136,90 @@ def check_tiny_net(TinyNet):
     return f"TinyNet maps (N, 1, 8, 8) images to (N, 10) logits with {TINY_PARAMETERS} parameters."
 
 
-def _expected_count(sizes) -> int:
-    return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(sizes))
+# The parameters of the chapter's `Puzzle` module, by name: what `named_parameters()` yields.
+PUZZLE_SHAPES = {
+    "embed.weight": (4, 6),
+    "embed.bias": (4,),
+    "blocks.0.1.weight": (4, 4),
+    "blocks.0.1.bias": (4,),
+    "blocks.1.1.weight": (4, 4),
+    "blocks.1.1.bias": (4,),
+    "head.weight": (3, 4),
+}
+
+# Why a name that is not a parameter of Puzzle might have been expected, by pattern.
+NOT_PARAMETERS = (
+    (
+        r"helpers\.",
+        "layers in a plain Python list are not registered, so PyTorch never sees them",
+    ),
+    (r"scale$", "a plain tensor attribute is not a parameter; only an nn.Parameter would be"),
+    (r"head\.bias$", "`head` was built with bias=False, so it has a weight and no bias"),
+    (
+        r"blocks\.\d+\.0\.",
+        "index 0 of each block is the nn.ReLU, which has no parameters; the Linear is at index 1",
+    ),
+    (
+        r"blocks\.\d+\.(weight|bias)$",
+        "each block is an nn.Sequential, so the name holds the block's index in the ModuleList "
+        "and the layer's index in the Sequential, as in blocks.<i>.<j>.weight",
+    ),
+)
+
+
+def _as_shape(value, name: str) -> tuple[int, ...]:
+    """A shape given as a tuple, list or torch.Size of ints, as a tuple; else raise AnswerError."""
+    if isinstance(value, (tuple, list)) and all(
+        isinstance(n, int) and not isinstance(n, bool) for n in value
+    ):
+        return tuple(value)
+    raise AnswerError(
+        f"the shape of {name!r} should be a tuple of ints, such as (2, 3), but it is "
+        f"{value!r} ({type(value).__name__})"
+    )
 
 
 @checker
-def check_count_parameters(count_parameters):
-    """`count_parameters(sizes)` must count the weights and biases of Linear layers of these sizes."""
-    expect_callable(count_parameters, "count_parameters")
-    for case in PARAMETER_CASES:
-        sizes = list(case)
-        call = f"count_parameters({sizes})"
-        try:
-            result = count_parameters(list(case))
-        except Exception as err:
-            raise AnswerError(f"{call} raised {one_line_error(err)}") from None
-        got = expect_number(result, call, integer=True)
-        expected = _expected_count(sizes)
-        if got == expected:
-            continue
-        weights = sum(n_in * n_out for n_in, n_out in itertools.pairwise(sizes))
-        if got == weights:
-            raise AnswerError(
-                f"{call} returned {got}, which counts the weights but not the biases: each layer "
-                "also has one bias per output"
-            )
-        if got == weights + sum(sizes[:-1]):
-            raise AnswerError(
-                f"{call} returned {got}, which gives each layer one bias per input, but a layer has "
-                f"one bias per output ({expected} parameters in all)"
-            )
+def check_param_shapes(param_shapes):
+    """`param_shapes` must map every parameter name of `Puzzle()` to its shape, and nothing else."""
+    if param_shapes is Ellipsis or param_shapes is None:
+        expect_tensor(param_shapes, "param_shapes")  # the standard messages for `...` and None
+    if not isinstance(param_shapes, dict):
         raise AnswerError(
-            f"{call} returned {got}, but Linear layers of these sizes have {expected} parameters"
+            "`param_shapes` should be a dict from parameter names to shapes, such as "
+            f"{{'layer.weight': (2, 3)}}, but it is a {type(param_shapes).__name__}"
         )
-    return "A layer from n_in to n_out units has n_in * n_out weights and n_out biases."
+    for name in param_shapes:
+        if not isinstance(name, str):
+            raise AnswerError(f"the keys are names such as 'layer.weight', but one key is {name!r}")
+        if name in PUZZLE_SHAPES:
+            continue
+        reason = next((why for pattern, why in NOT_PARAMETERS if re.match(pattern, name)), None)
+        if reason is None:
+            reason = (
+                "Puzzle has no parameter of that name; names join the attribute names with dots"
+            )
+        raise AnswerError(f"{name!r} is not a parameter of Puzzle: {reason}")
+    missing = [name for name in PUZZLE_SHAPES if name not in param_shapes]
+    if missing:
+        hint = ""
+        if all(name.startswith("blocks.") for name in missing):
+            hint = ": the layers inside an nn.ModuleList are registered"
+        raise AnswerError(
+            f"{len(missing)} parameter(s) are missing, for example {missing[0]!r}{hint}"
+        )
+    for name, expected in PUZZLE_SHAPES.items():
+        shape = _as_shape(param_shapes[name], name)
+        if shape == expected:
+            continue
+        if shape == expected[::-1] and len(expected) == 2:
+            raise AnswerError(
+                f"{name!r} has shape {expected}, not {shape}: nn.Linear stores its weight as "
+                "(out, in)"
+            )
+        raise AnswerError(f"{name!r} does not have shape {shape}; look again at its layer's sizes")
+    total = sum(math.prod(shape) for shape in PUZZLE_SHAPES.values())
+    return (
+        f"{len(PUZZLE_SHAPES)} parameters, {total} numbers. The plain list and the plain tensor "
+        "are invisible to PyTorch."
+    )

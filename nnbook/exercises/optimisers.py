@@ -1,11 +1,17 @@
 """Checkers for the exercises of the chapter *Optimisers* (book/optimisers.md)."""
 
-import inspect
 import math
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_number, one_line_error
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    expect_class,
+    expect_number,
+    one_line_error,
+    reader_code,
+)
 
 # check_momentum_sgd: the settings and the number of steps on which the reader's class is compared
 # with torch.optim.SGD(params, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY).
@@ -151,23 +157,12 @@ def check_momentum_sgd(MomentumSGD):
     after every step. When they differ, it names the first step that differs, or the typical
     mistake whose steps the reader's match.
     """
-    if not inspect.isclass(MomentumSGD) and hasattr(MomentumSGD, "step"):
-        raise AnswerError(
-            "pass the class itself, check_momentum_sgd(MomentumSGD), not an optimiser made from it"
-        )
-    expect_callable(MomentumSGD, "MomentumSGD")
-    if not inspect.isclass(MomentumSGD):
-        raise AnswerError(
-            f"`MomentumSGD` should be a class, `class MomentumSGD: ...`, but it is a "
-            f"{type(MomentumSGD).__name__}"
-        )
+    expect_class(MomentumSGD, "MomentumSGD", "check_momentum_sgd")
     X, y, start = _problem()
     params = [p.clone().requires_grad_(True) for p in start]
     call = f"MomentumSGD(params, lr={LR}, momentum={MOMENTUM}, weight_decay={WEIGHT_DECAY})"
-    try:
+    with reader_code(call):
         optimiser = MomentumSGD(params, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
-    except Exception as err:
-        raise AnswerError(f"{call} raised {one_line_error(err)}") from None
     if not callable(getattr(optimiser, "step", None)):
         raise AnswerError(
             "the optimiser has no step() method: define `def step(self):` in the class"
@@ -179,13 +174,9 @@ def check_momentum_sgd(MomentumSGD):
             p.grad = None  # what zero_grad() does
         _loss(params, X, y).backward()
         before = _flat(params)
-        try:
+        hints = {"leaf Variable": " (update the parameters inside `with torch.no_grad():`)"}
+        with reader_code(f"at step {k}, step()", hints=hints):
             optimiser.step()
-        except Exception as err:
-            hint = ""
-            if "leaf Variable" in str(err):
-                hint = " (update the parameters inside `with torch.no_grad():`)"
-            raise AnswerError(f"at step {k}, step() raised {one_line_error(err)}{hint}") from None
         after = _flat(params)
         if torch.isnan(after).any():
             raise AnswerError(f"after step {k} the parameters contain NaN")
@@ -258,8 +249,8 @@ def check_adam_lr(lr):
     if (w1 < 0).all():  # never reached the minimum at w1 = 0
         raise AnswerError(
             f"with lr = {lr:g} the loss after {ADAM_STEPS} steps is still {final:.3g}, not below "
-            f"{ADAM_TARGET:g}: Adam moves "
-            f"each coordinate by at most about lr per step, and w1 only got from "
+            f"{ADAM_TARGET:g}: on the valley, Adam moves "
+            f"each coordinate by at most lr per step, and w1 only got from "
             f"{VALLEY_START[0]:g} to {w1[-1].item():.3g} on its way to 0; try a larger lr"
         )
     raise AnswerError(

@@ -13,7 +13,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnbook.checks import AnswerError, checker, expect_callable, expect_number, one_line_error
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    expect_callable,
+    expect_number,
+    reader_code,
+)
 
 # check_checkpoint: Adam with this learning rate trains for TOTAL_EPOCHS epochs of STEPS_PER_EPOCH
 # full-size mini-batches in a fixed order; the run is interrupted and resumed after SAVE_AT epochs.
@@ -58,10 +64,8 @@ def check_snapshot(snapshot):
     with torch.random.fork_rng(devices=[]):
         net = small_net(0)
         expected = _copy_state(net)
-        try:
+        with reader_code("`snapshot(net)`"):
             snap = snapshot(net)
-        except Exception as err:  # the reader's code may raise anything
-            raise AnswerError(f"`snapshot(net)` raised {one_line_error(err)}") from None
         if snap is None:
             raise AnswerError(
                 "`snapshot(net)` returned None: did the function forget to `return` the copy?"
@@ -153,10 +157,8 @@ def check_checkpoint(save_checkpoint, load_checkpoint):
         _train(net, optimiser, batches, 0, SAVE_AT)
         saved = _copy_state(net)
         path = Path(folder) / "checkpoint.pt"
-        try:
+        with reader_code("save_checkpoint"):
             save_checkpoint(path, net, optimiser, SAVE_AT)
-        except Exception as err:  # the reader's code may raise anything
-            raise AnswerError(f"save_checkpoint raised {one_line_error(err)}") from None
         if not path.is_file():
             raise AnswerError(
                 "save_checkpoint(path, ...) wrote no file at `path`: save the checkpoint with "
@@ -166,16 +168,15 @@ def check_checkpoint(save_checkpoint, load_checkpoint):
 
         net = small_net(1)  # new objects, with other initial weights
         optimiser = torch.optim.Adam(net.parameters(), lr=LR)
-        try:
-            epoch = load_checkpoint(path, net, optimiser)
-        except pickle.UnpicklingError:
-            raise AnswerError(
-                "load_checkpoint raised UnpicklingError: torch.load with weights_only=True "
-                "accepts only tensors and plain Python containers, so save state_dicts, not the "
-                "network or optimiser objects"
-            ) from None
-        except Exception as err:  # the reader's code may raise anything
-            raise AnswerError(f"load_checkpoint raised {one_line_error(err)}") from None
+        with reader_code("load_checkpoint"):
+            try:
+                epoch = load_checkpoint(path, net, optimiser)
+            except pickle.UnpicklingError:
+                raise AnswerError(
+                    "load_checkpoint raised UnpicklingError: torch.load with weights_only=True "
+                    "accepts only tensors and plain Python containers, so save state_dicts, "
+                    "not the network or optimiser objects"
+                ) from None
         wrong = _first_difference(net.state_dict(), saved)
         if wrong is not None:
             raise AnswerError(

@@ -7,7 +7,6 @@ request is blocked and recorded.
 """
 
 import functools
-import os
 import threading
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -15,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.booklib import HTML, ROOT
+from bookkit.paths import ARTIFACTS, CHROMIUM, HTML
 from tests.browser.pagecheck import AXE_JS, MATHJAX_CDN, MATHJAX_DIR
 
-CHROMIUM = Path(os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium"))
 # Flags for a root user on a machine without network (see CONTRIBUTING.md).
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -29,7 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = ROOT / "artifacts" / "browser"
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -141,5 +138,6 @@ def open_page(browser):
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    folder = ARTIFACTS / "browser"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from tests.booklib import HTML
+from bookkit.paths import HTML
 from tests.browser import pagecheck
 
 PAGE = "book/neuron.html"

@@ -1,0 +1,169 @@
+"""The book build: run the chapters that the execution cache lacks, in parallel, under nbval, then
+render every page with Sphinx in this process, strictly, from the cache; then export the notebooks.
+
+The chapters run through the same runner as the tests (bookkit.pytest_plugin), so a cold build
+uses every core, and the render itself executes nothing. `build()` returns how many chapters the
+render had to execute after all; the test command fails unless that is 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bookkit.paths import (
+    BUILD,
+    CACHE,
+    HTML,
+    RENDER_FAILED,
+    RENDERED,
+    REPORTS,
+    ROOT,
+    Stamp,
+    digest,
+)
+
+PARALLEL = ["--dist", "loadgroup", "--no-loadscope-reorder"]  # one chapter stays on one kernel
+SETUP_INPUTS = ("requirements.txt", "pyproject.toml")
+
+
+class BuildError(Exception):
+    """The build failed; the message says why in one line."""
+
+
+def say(msg: str) -> None:
+    print(f"==> {msg}", flush=True)
+
+
+def _files(*folders: str) -> list[Path]:
+    found = []
+    for folder in folders:
+        found += sorted(p for p in (ROOT / folder).rglob("*") if "__pycache__" not in p.parts)
+    return [p for p in found if p.is_file()]
+
+
+def _hash(paths: list[Path], extra: str = "") -> str:
+    names = "\n".join(p.relative_to(ROOT).as_posix() for p in paths)  # a rename changes it too
+    return digest(*paths, extra=extra + names)
+
+
+def layout_hash() -> str:
+    """What shapes every page: the toc, the config, and the book's Sphinx extension."""
+    return _hash([ROOT / "_toc.yml", ROOT / "_config.yml", *_files("bookkit")])
+
+
+def inputs_hash() -> str:
+    """Everything a build reads: the sources, figures, both kits, the configuration, the
+    environment's requirements and the execution cache's database."""
+    inputs = [ROOT / name for name in SETUP_INPUTS] + [CACHE / "global.db"]
+    return _hash([*inputs, *_files("book", "images", "nnbook")], extra=layout_hash())
+
+
+def pytest_command(paths: list[str], *extra: str) -> list[str]:
+    """pytest on these paths, with one worker per core (up to one per path) under xdist."""
+    workers = min(len(paths), os.cpu_count() or 1)
+    parallel = ["-n", str(workers), *PARALLEL] if workers > 1 else ["-p", "no:xdist"]
+    return [sys.executable, "-m", "pytest", *parallel, *paths, *extra]
+
+
+def run_chapters(chapters: list[Path]) -> None:
+    """Run chapters under nbval, in parallel; each passing run goes into the execution cache."""
+    names = [p.relative_to(ROOT).as_posix() for p in chapters]
+    say(f"running {len(names)} chapter(s) that the execution cache lacks: {', '.join(names)}")
+    code = subprocess.run(pytest_command(names, "-q"), cwd=ROOT).returncode
+    if code == 2:  # pytest's code for Ctrl-C
+        raise KeyboardInterrupt
+    if code != 0:
+        raise BuildError("a chapter failed; its failing cell is named above")
+
+
+def render(everything: bool, root: Path = ROOT) -> int:
+    """Sphinx, as `jupyter-book build . -W -n --keep-going`, in this process; its exit code."""
+    from jupyter_book.sphinx import build_sphinx
+    from sphinx.util.console import color_terminal, nocolor
+
+    if not color_terminal():  # no colour codes in a log file or a pipe
+        nocolor()
+    shutil.rmtree(
+        root / REPORTS.relative_to(ROOT), ignore_errors=True
+    )  # a report of an earlier failure is not this one's
+    result = build_sphinx(
+        root,
+        root / HTML.relative_to(ROOT),
+        noconfig=True,
+        path_config=str(root / "_config.yml"),
+        # What the jupyter-book CLI passes for `build . -n`.
+        confoverrides={
+            "external_toc_path": "_toc.yml",
+            "nitpicky": True,
+            "latex_individualpages": False,
+        },
+        builder="html",
+        warningiserror=True,
+        keep_going=True,
+        freshenv=everything,
+    )
+    return result if isinstance(result, int) else 1
+
+
+def reread_everything(layout: Stamp) -> bool:
+    """Whether the render must read every page again, not only the changed ones."""
+    return not layout.matches(layout_hash()) or RENDER_FAILED.exists()
+
+
+def build() -> int:
+    """Build the book strictly and export its notebooks; return how many chapters the render
+    executed (0 when the cache held them all). Raise BuildError with a one-line reason."""
+    from bookkit import cache, export
+
+    inputs = Stamp(BUILD / ".nnbook-inputs.sha256")
+    built = (HTML / "index.html").is_file()
+    if built and inputs.matches(inputs_hash()):
+        say("the book is up to date: nothing it reads has changed since the last build")
+        return 0
+    started = time.perf_counter()
+    for line in cache.repair():
+        say(line + "; its chapter runs again")
+    stale = cache.stale_chapters()
+    if stale:
+        run_chapters(stale)
+    # Sphinx re-reads only the pages whose source changed (and, through bookkit.sphinx_ext, those
+    # whose chapter ran again). After a change to the toc (new neighbours, numbering) or the theme
+    # fixes, every page is read again; and after a render with warnings too, since Sphinx would not
+    # repeat the warnings of a page it does not read again.
+    layout = Stamp(BUILD / ".nnbook-layout.sha256")
+    everything = reread_everything(layout)
+    say(
+        "rendering the book with Sphinx, strictly: warnings are errors"
+        + " (every page)" * everything
+    )
+    before = cache.record_ids()
+    code = render(everything)
+    executed = len(cache.record_ids() - before)
+    if code != 0:
+        RENDER_FAILED.touch()
+        broken = sorted(p.name.removesuffix(".err.log") for p in REPORTS.rglob("*.err.log"))
+        if broken:
+            raise BuildError(
+                f"notebooks failed to execute: {', '.join(broken)} (logs in {REPORTS})"
+            )
+        raise BuildError("the book build gave warnings or failed; see the messages above")
+    RENDER_FAILED.unlink(missing_ok=True)
+    RENDERED.write_text(json.dumps(cache.record_by_page()), encoding="utf-8")
+    layout.write(layout_hash())
+    try:
+        written = export.export()
+    except LookupError as err:  # its source changed after its run: an edit during the build
+        raise BuildError(f"{err}; did it change during the build? Build again") from None
+    inputs.write(inputs_hash())  # after the build: the runs above changed the cache
+    say(
+        f"book built in {time.perf_counter() - started:.0f} s: {len(stale)} chapter(s) run, "
+        f"{executed} executed by the render, {len(written)} notebooks exported; "
+        f"open {HTML.relative_to(ROOT)}/index.html"
+    )
+    return executed

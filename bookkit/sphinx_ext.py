@@ -1,0 +1,180 @@
+"""A small Sphinx extension with fixes for the HTML that Jupyter Book 1's theme stack produces.
+
+Each fix answers a defect that the browser tests (tests/browser/) found in the default build:
+
+- sphinx-thebe adds its inline configuration script twice, so every page logs
+  "Identifier 'THEBE_JS_URL' has already been declared": drop scripts added twice.
+- docutils marks the bibliography's citation list `role="list"` although its children are not
+  list items, a critical axe violation (aria-required-children): drop that role.
+- pydata-sphinx-theme's search button has `aria-label="Search"` while its visible text is
+  "Search Ctrl+K", a serious axe violation (label-content-name-mismatch): the template
+  bookkit/sphinx_templates/search-button-field.html lets the visible text name the button.
+- Its colour-mode button's icons carry titles that do not match the button's label (the same
+  violation): bookkit/sphinx_templates/theme-switcher.html hides the decorative icons.
+- myst-nb's toggle for a `hide-input` cell is labelled "Toggle hidden content" while it shows
+  "Show code cell source" (the same violation): the label is dropped, so the visible text names it.
+- The theme's link colour is too light on tinted admonitions (axe: color-contrast):
+  bookkit/sphinx_static/nnbook.css darkens it.
+
+It also adds what the book needs beyond the theme:
+
+- A page is read again when its chapter's cached run is newer than the run its HTML shows (a
+  `tasks.py chapter` run, say), so the HTML, the exported notebook and the status page always show
+  the same run; `bookkit.build` records which run each page showed (_build/.nnbook-rendered.json).
+
+- The Colab button of sphinx-book-theme opens the `.md` source, which Colab cannot read: it is
+  pointed at the executed `.ipynb` on the notebooks branch instead (bookkit.book.colab_url).
+- The `{nnbook-status}` directive renders a table of every executed chapter: when it last ran, how
+  long it took, the torch version and device it ran with (read from its first cell's output), and
+  the number of threads (tasks.py runs every chapter on one, everywhere).
+"""
+
+import contextlib
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+
+from docutils import nodes
+from myst_nb.sphinx_ import NbMetadataCollector
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.docutils import SphinxDirective
+
+from bookkit import cache
+from bookkit.book import colab_url, toc_entries
+from bookkit.cache import executed_notebook, record_by_page
+from bookkit.paths import RENDERED, ROOT
+
+# Searched before the themes' own template folders, so a file here replaces the theme's namesake.
+TEMPLATES = Path(__file__).parent / "sphinx_templates"
+STATIC = Path(__file__).parent / "sphinx_static"
+TOGGLE_LABEL = '<summary aria-label="Toggle hidden content">'
+CITATION_LIST_ROLE = re.compile(r'(<div\b[^>]*?)\s*role="list"([^>]*class="citation-list")')
+
+
+def _add_templates_and_static(app, config):
+    config.templates_path = [str(TEMPLATES), *config.templates_path]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+
+
+def _fix_page(app, pagename, templatename, context, doctree):
+    scripts, seen = [], set()
+    for script in context.get("script_files", []):
+        # The two copies differ only in filename (None and ""), so compare what the page would get.
+        filename = getattr(script, "filename", script) or ""
+        key = (filename, tuple(sorted(getattr(script, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            scripts.append(script)
+    if "script_files" in context:
+        context["script_files"] = scripts
+    if "body" in context:
+        body = CITATION_LIST_ROLE.sub(r"\1\2", context["body"])
+        context["body"] = body.replace(TOGGLE_LABEL, "<summary>")
+
+
+def _point_colab_at_notebooks(app, pagename, templatename, context, doctree):
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if group.get("label") == "launch-buttons" else []:
+            if button.get("text") == "Colab":
+                button["url"] = colab_url(pagename, Path(app.confdir))
+
+
+# Every chapter's first cell prints this line (tests/test_book_layout.py checks it).
+ENVIRONMENT_LINE = re.compile(r"torch (\S+), running on (\S+)")
+HAS_EXEC_TABLE = "has_exec_table"  # myst-nb re-renders pages so marked when a chapter re-executes
+
+
+class StatusNode(nodes.General, nodes.Element):
+    """Placeholder for the status table, filled in once every chapter has been executed."""
+
+
+class StatusDirective(SphinxDirective):
+    def run(self):
+        NbMetadataCollector.set_doc_data(self.env, self.env.docname, HAS_EXEC_TABLE, True)
+        return [StatusNode()]
+
+
+def _environment(app, docname: str) -> tuple[str, str]:
+    """The torch version and device that a chapter's own first cell printed when it last ran."""
+    with contextlib.suppress(LookupError):  # not executed yet: the row says "unknown"
+        notebook = executed_notebook(docname, Path(app.confdir)) or {"cells": []}
+        for cell in notebook["cells"]:
+            text = "".join("".join(o.get("text", "")) for o in cell.get("outputs", []))
+            if found := ENVIRONMENT_LINE.search(text):
+                return found.group(1), found.group(2)
+    return "unknown", "unknown"
+
+
+def _row(*cells) -> nodes.row:
+    row = nodes.row()
+    for cell in cells:
+        row += nodes.entry("", cell if isinstance(cell, nodes.Node) else nodes.paragraph(text=cell))
+    return row
+
+
+class StatusTransform(SphinxPostTransform):
+    """Replace the placeholder with one row per executed chapter, in the order of the toc."""
+
+    default_priority = 8  # before references are resolved (as myst-nb's nb-exec-table)
+
+    def run(self, **kwargs):
+        headers = [
+            "Chapter",
+            "Last executed",
+            "Run time (s)",
+            "torch",
+            "Device",
+            "Threads",
+            "Status",
+        ]
+        metadata = NbMetadataCollector.get_doc_data(self.env)
+        for placeholder in self.document.findall(StatusNode):
+            body = nodes.tbody()
+            for docname in toc_entries(Path(self.app.confdir)):
+                data = metadata.get(docname, {}).get("exec_data")
+                if not data:
+                    continue  # a page without code is not executed
+                uri = self.app.builder.get_relative_uri(self.env.docname, docname)
+                title = self.env.titles[docname].astext()
+                link = nodes.paragraph(
+                    "", "", nodes.reference("", title, internal=True, refuri=uri)
+                )
+                version, device = _environment(self.app, docname)
+                executed = datetime.fromtimestamp(data["mtime"]).strftime("%Y-%m-%d %H:%M")
+                status = "passed" if data["succeeded"] else "failed"
+                threads = cache.threads(docname, Path(self.app.confdir))
+                body += _row(
+                    link, executed, f"{data['runtime']:.1f}", version, device, threads, status
+                )
+            group = nodes.tgroup(cols=len(headers))
+            group.extend(nodes.colspec(colwidth=1) for _ in headers)
+            group += nodes.thead("", _row(*headers))
+            group += body
+            placeholder.replace_self(nodes.table("", group, classes=["colwidths-auto"]))
+
+
+def pages_with_new_runs(root: Path) -> list[str]:
+    """The pages whose cached run is newer than the one their HTML shows: a chapter run since the
+    last render (`tasks.py chapter`, or a test run) changed their outputs but not their source."""
+    rendered_file = root / RENDERED.relative_to(ROOT)
+    if not rendered_file.is_file():
+        return []  # no render yet: Sphinx reads every page anyway
+    rendered = json.loads(rendered_file.read_text(encoding="utf-8"))
+    return sorted(page for page, pk in record_by_page(root).items() if rendered.get(page) != pk)
+
+
+def _reread_new_runs(app, env, added, changed, removed):
+    return [page for page in pages_with_new_runs(Path(app.confdir)) if page in env.found_docs]
+
+
+def setup(app):
+    app.connect("env-get-outdated", _reread_new_runs)
+    app.connect("config-inited", _add_templates_and_static)
+    app.add_css_file("nnbook.css")
+    app.connect("html-page-context", _fix_page)
+    app.connect("html-page-context", _point_colab_at_notebooks, priority=700)  # after the theme
+    app.add_node(StatusNode)
+    app.add_directive("nnbook-status", StatusDirective)
+    app.add_post_transform(StatusTransform)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,137 @@
+"""The README's commands: tasks.py answers a bad command line in one line before it does anything,
+and skips setup when nothing changed."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bookkit.paths import BUILD, ROOT
+
+
+def tasks(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tasks.py"), *args], cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_setup_is_a_quick_no_op_when_nothing_changed():
+    started = time.perf_counter()
+    result = tasks("setup")
+    elapsed = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "", "an up-to-date environment must not be reinstalled"
+    assert elapsed < 5, f"setup took {elapsed:.1f} s with nothing to do"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["build", "--bogus-flag"], "build takes no arguments --bogus-flag"),
+        (["clean", "extra"], "clean takes no arguments extra"),
+    ],
+)
+def test_a_bad_command_line_gets_one_error_line(args, message):
+    result = tasks(*args)
+    assert result.returncode == 2
+    assert message in result.stderr.splitlines()[-1], result.stderr
+
+
+@pytest.mark.parametrize("command", ["clean", "build", "test"])
+def test_help_only_explains(command):
+    """`clean --help` must not delete _build/ (the execution cache), nor `build --help` build."""
+    marker = BUILD / ".nnbook-inputs.sha256"
+    before = marker.stat().st_mtime_ns if marker.exists() else None
+    result = tasks(command, "--help")
+    assert result.returncode == 0 and result.stdout.startswith("usage: python3 tasks.py " + command)
+    assert (marker.stat().st_mtime_ns if marker.exists() else None) == before
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("book/no_such_chapter.md", "error: no such file: book/no_such_chapter.md"),
+        ("book/glossary.md", "error: book/glossary.md is not a chapter"),
+        ("tasks.py", "error: tasks.py is not a chapter"),
+    ],
+)
+def test_chapter_command_names_what_is_wrong(path, message):
+    result = tasks("chapter", path)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith(message), result.stderr
+
+
+def test_only_test_files_and_node_ids_count_as_named_tests():
+    from bookkit.cli import named_tests
+
+    node = "tests/tooling/test_tasks.py::test_setup_is_a_quick_no_op_when_nothing_changed"
+    assert named_tests(["-x", "tests/tooling/test_tasks.py", "-k", "tensors"]) == [
+        "tests/tooling/test_tasks.py"
+    ]
+    assert named_tests(["--deselect", node, "-k", "book"]) == [], "an option's value names no test"
+    assert named_tests([node]) == [node]
+
+
+def test_an_empty_nnbook_venv_is_an_error_not_a_venv_in_the_repository():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tasks.py"), "setup"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NNBOOK_VENV": ""},
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: NNBOOK_VENV is set but empty")
+    assert not (ROOT / "pyvenv.cfg").exists(), "a virtual environment in the repository root"
+
+
+def test_a_read_only_build_folder_is_named(monkeypatch, capsys):
+    from bookkit import build, cli
+
+    def read_only():
+        raise PermissionError(13, "Permission denied", str(BUILD / "html" / "index.html"))
+
+    monkeypatch.setattr(build, "build", read_only)
+    with pytest.raises(SystemExit):
+        cli.build()
+    assert capsys.readouterr().err.strip() == (
+        f"error: cannot write {BUILD / 'html' / 'index.html'}: _build/ is read-only; make it writable"
+    )
+
+
+@pytest.mark.expected_seconds(5)
+def test_ctrl_c_stops_a_command_with_one_line():
+    """Ctrl-C reaches the whole process group: the kernels, pytest, and the command, which says
+    that it was interrupted instead of showing a traceback."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "tasks.py"), "chapter", "book/mnist1d.md"],  # about 20 s
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(3)  # the kernel has started
+    os.killpg(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stderr.strip().splitlines()[-1] == "error: interrupted", stderr[-2000:]
+
+
+def test_the_benchmark_stops_when_its_edit_would_not_happen(tmp_path):
+    """bench times a build after an edit to one chapter; an edit that matched nothing would time
+    a no-op build, so it stops instead."""
+    from bookkit import bench
+
+    chapter = tmp_path / bench.EDITED
+    chapter.parent.mkdir(parents=True)
+    chapter.write_text(f"x\n{bench.EDIT_LINE}\n", encoding="utf-8")
+    bench.edit_one_chapter(tmp_path)
+    assert chapter.read_text(encoding="utf-8") == f"x\n{bench.EDIT_LINE}  # an edit\n"
+    chapter.write_text("print('the line has changed')\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        bench.edit_one_chapter(tmp_path)
