@@ -23,11 +23,11 @@ import time
 from pathlib import Path
 
 from bookkit.cli import fail, say
-from bookkit.paths import BENCH, BUILD, ROOT
+from bookkit.paths import BENCH, BUILD, ROOT, digest
 
 EDITED = "book/tensors.md"
 EDIT_LINE = 'print(f"torch {torch.__version__}, running on {device}")'
-COPIED_SETUP = ("requirements.txt", "pyproject.toml")  # so that a baseline reuses this environment
+SETUP_INPUTS = ("requirements.txt", "pyproject.toml")
 
 
 def executed_counts(output: str) -> tuple[int, int]:
@@ -55,17 +55,27 @@ def copy_tree(rev: str | None, target: Path) -> None:
         target.mkdir(parents=True)
         archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True)
         subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
-        for name in COPIED_SETUP:
-            shutil.copy2(ROOT / name, target / name)
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
     for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bench copy"]):
         subprocess.run([*git, *step], cwd=target, check=True)
 
 
-def timed(label: str, tree: Path, *command: str, workers: int = 0) -> tuple[float, str]:
+def baseline_environment(tree: Path, folder: Path) -> Path:
+    """This environment, hard-linked (instant, no copy of PyTorch), with a setup stamp that
+    matches the earlier commit's requirements, so that its tasks.py installs nothing."""
+    subprocess.run(["cp", "-al", sys.prefix, str(folder)], check=True)
+    stamp = folder / ".nnbook-setup.sha256"
+    stamp.unlink(missing_ok=True)  # a new file: the hard link would change this environment's
+    stamp.write_text(digest(*(tree / name for name in SETUP_INPUTS)) + "\n")
+    return folder
+
+
+def timed(
+    label: str, tree: Path, *command: str, workers: int = 0, venv: str = sys.prefix
+) -> tuple[float, str]:
     """Run `python3 tasks.py COMMAND` in `tree`; its seconds and output (kept in _build/bench/)."""
     say(f"bench: {label} ...")
-    env = {**os.environ, "NNBOOK_VENV": os.environ.get("NNBOOK_VENV", str(ROOT / ".venv"))}
+    env = {**os.environ, "NNBOOK_VENV": venv}
     env["PYTHONPATH"] = str(tree)  # its own packages, also at an earlier commit
     env.pop("PYTEST_XDIST_AUTO_NUM_WORKERS", None)
     if workers:
@@ -133,8 +143,9 @@ def main(baselines: list[str]) -> None:
     for number, baseline in enumerate(baselines):
         tree = work / f"baseline-{number}"
         copy_tree(baseline, tree)
+        venv = baseline_environment(tree, work / f"venv-{number}")
         label = f"test command from cold at {baseline}, 2 workers"
-        row(label, timed(label, tree, "test", workers=2)[0])
+        row(label, timed(label, tree, "test", workers=2, venv=str(venv))[0])
     cores = os.cpu_count() or 1
     floor = sum(c["total_seconds"] for c in chapters) / cores
     lines = [

@@ -65,8 +65,10 @@ def inputs_hash() -> str:
 
 
 def pytest_command(paths: list[str], *extra: str) -> list[str]:
-    """pytest on these paths, with one worker per core (up to one per path) under xdist."""
-    workers = min(len(paths), os.cpu_count() or 1)
+    """pytest on these paths, with one worker per core (up to one per path) under xdist, or as
+    many as PYTEST_XDIST_AUTO_NUM_WORKERS says (what `-n auto` reads; the benchmark sets it)."""
+    cores = int(os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or os.cpu_count() or 1)
+    workers = min(len(paths), cores)
     parallel = ["-n", str(workers), *PARALLEL] if workers > 1 else ["-p", "no:xdist"]
     return [sys.executable, "-m", "pytest", *parallel, *paths, *extra]
 

@@ -173,6 +173,16 @@ def close(answer, expected, *, atol: float = 1e-5, rtol: float = 1e-5) -> bool:
     return a.shape == b.shape and torch.allclose(a, b, atol=atol, rtol=rtol)
 
 
+def explain_slip(
+    value: float, name: str, slips, *, atol: float = 1e-3, rtol: float = 0.0, fmt: str = ".4g"
+) -> None:
+    """For an answer worked out on paper: raise AnswerError with the reason of the first usual
+    slip, `(wrong_value, reason)`, that `value` matches; return if it matches none."""
+    for wrong, reason in slips:
+        if abs(value - wrong) <= atol + rtol * abs(wrong):
+            raise AnswerError(f"`{name}` is {value:{fmt}}: {reason}")
+
+
 def one_line_error(err: BaseException, limit: int = 160) -> str:
     """`TypeName: first line of the message`, short enough for a one-line verdict."""
     lines = str(err).strip().splitlines()

@@ -22,6 +22,7 @@ from nnbook.checks import (
     expect_close,
     expect_number,
     expect_tensor,
+    explain_slip,
 )
 
 ATOL = RTOL = 1e-5
@@ -245,9 +246,7 @@ def check_one_unit_gradient(dL_dw1):
             "that is the loss itself, (y_hat - y)**2; the exercise asks for its derivative",
         ),
     ]
-    for wrong, reason in slips:
-        if abs(value - wrong) <= 1e-3:
-            raise AnswerError(f"`dL_dw1` is {value:.4g}: {reason}")
+    explain_slip(value, "dL_dw1", slips)
     raise AnswerError(
         f"`dL_dw1` is {value:.4g}: compute z1, h and y_hat first, then multiply the factors of "
         "the chain dL/dy_hat * dy_hat/dh * dh/dz1 * dz1/dw1"

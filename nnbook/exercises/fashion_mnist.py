@@ -5,7 +5,7 @@ import operator
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_number, expect_tensor
+from nnbook.checks import AnswerError, checker, expect_number, expect_tensor, explain_slip
 
 UNTRAINED_TOLERANCE = 0.005  # "2.30" and "2.303" pass; the measured 2.31 or so does not
 
@@ -35,9 +35,7 @@ def check_untrained_loss(expected_loss, num_classes=10):
         (float(k), f"{k} is 1/p; the loss is its natural logarithm"),
         (0.0, f"a loss of 0 needs probability 1 for the true class; equal logits give it 1/{k}"),
     ]
-    for wrong, reason in slips:
-        if abs(value - wrong) <= 1e-3 * max(1.0, abs(wrong)):
-            raise AnswerError(f"`expected_loss` is {value:.4g}: {reason}")
+    explain_slip(value, "expected_loss", slips, rtol=1e-3)
     if abs(value - right) <= 0.05:
         raise AnswerError(
             f"`expected_loss` is {value:.4g}, close but not exact: with exactly equal logits every "

@@ -8,6 +8,7 @@ from nnbook.checks import (
     expect_callable,
     expect_number,
     expect_tensor,
+    explain_slip,
     reader_code,
 )
 
@@ -266,9 +267,7 @@ def check_three_steps(w3):
             f"that is (1 - lr a)**3 alone; it multiplies the distance 0 - w* = {-w_star:g}",
         ),
     ]
-    for wrong, reason in slips:
-        if abs(value - wrong) <= 1e-3:
-            raise AnswerError(f"`w3` is {value:.6g}: {reason}")
+    explain_slip(value, "w3", slips, fmt=".6g")
     raise AnswerError(
         f"`w3` is {value:.6g}: find the curvature a = L''(w) and the minimum w*, then use "
         "w - w* -> (1 - lr a)(w - w*) three times"

@@ -14,6 +14,7 @@ from nnbook.checks import (
     expect_close,
     expect_number,
     expect_tensor,
+    explain_slip,
 )
 
 TOL = {"atol": 1e-4, "rtol": 1e-4}
@@ -212,9 +213,7 @@ def check_soft_target_gradient(dL_dz1):
         ),
         (loss, "that is the loss itself, -sum q_k log p_k; the exercise asks for its derivative"),
     ]
-    for wrong, reason in slips:
-        if abs(value - wrong) <= SOFT_TOLERANCE:
-            raise AnswerError(f"`dL_dz1` is {value:.4g}: {reason}")
+    explain_slip(value, "dL_dz1", slips, atol=SOFT_TOLERANCE)
     raise AnswerError(
         f"`dL_dz1` is {value:.4g}, not p_1 - q_1: compute p = softmax(z) from exp(z) = (1, 3, 4), "
         "then subtract the target's q_1"

@@ -12,9 +12,14 @@ import pytest
 from bookkit.paths import BUILD, ROOT
 
 
-def tasks(*args: str) -> subprocess.CompletedProcess:
+def tasks(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`python3 tasks.py ARGS`, with these environment variables set as well."""
     return subprocess.run(
-        [sys.executable, str(ROOT / "tasks.py"), *args], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, str(ROOT / "tasks.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
     )
 
 
@@ -77,13 +82,7 @@ def test_only_test_files_and_node_ids_count_as_named_tests():
 
 
 def test_an_empty_nnbook_venv_is_an_error_not_a_venv_in_the_repository():
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "tasks.py"), "setup"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NNBOOK_VENV": ""},
-    )
+    result = tasks("setup", NNBOOK_VENV="")
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: NNBOOK_VENV is set but empty")
     assert not (ROOT / "pyvenv.cfg").exists(), "a virtual environment in the repository root"
@@ -135,3 +134,9 @@ def test_the_benchmark_stops_when_its_edit_would_not_happen(tmp_path):
     chapter.write_text("print('the line has changed')\n", encoding="utf-8")
     with pytest.raises(SystemExit):
         bench.edit_one_chapter(tmp_path)
+
+
+def test_link_check_offline_says_it_was_skipped():
+    result = tasks("linkcheck", NNBOOK_LINKCHECK_HOST="unreachable.invalid")
+    assert result.returncode == 0
+    assert "external link check skipped: unreachable.invalid cannot be reached" in result.stdout
