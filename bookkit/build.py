@@ -29,6 +29,7 @@ from bookkit.paths import (
 )
 
 PARALLEL = ["--dist", "loadgroup", "--no-loadscope-reorder"]  # one chapter stays on one kernel
+PYTEST_INTERRUPTED = 2  # pytest's exit code when Ctrl-C stopped it
 SETUP_INPUTS = ("requirements.txt", "pyproject.toml")
 
 
@@ -78,7 +79,7 @@ def run_chapters(chapters: list[Path]) -> None:
     names = [p.relative_to(ROOT).as_posix() for p in chapters]
     say(f"running {len(names)} chapter(s) that the execution cache lacks: {', '.join(names)}")
     code = subprocess.run(pytest_command(names, "-q"), cwd=ROOT).returncode
-    if code == 2:  # pytest's code for Ctrl-C
+    if code == PYTEST_INTERRUPTED:
         raise KeyboardInterrupt
     if code != 0:
         raise BuildError("a chapter failed; its failing cell is named above")
@@ -91,9 +92,8 @@ def render(everything: bool, root: Path = ROOT) -> int:
 
     if not color_terminal():  # no colour codes in a log file or a pipe
         nocolor()
-    shutil.rmtree(
-        root / REPORTS.relative_to(ROOT), ignore_errors=True
-    )  # a report of an earlier failure is not this one's
+    # A report of an earlier failure is not this render's.
+    shutil.rmtree(root / REPORTS.relative_to(ROOT), ignore_errors=True)
     result = build_sphinx(
         root,
         root / HTML.relative_to(ROOT),

@@ -19,7 +19,6 @@ from bookkit.paths import ARTIFACTS, BROWSER_TESTS, BUILD, CHROMIUM, NOTEBOOKS, 
 BEFORE_BUILD = ["book", "templates", "tests/exercises", "tests/tooling"]
 AFTER_BUILD = ["tests/built"]
 NO_TESTS_COLLECTED = 5  # pytest's exit code when nothing matched
-PYTEST_INTERRUPTED = 2  # and when Ctrl-C stopped it
 
 COMMANDS = {
     "setup": "only create or update the environment (.venv/)",
@@ -80,7 +79,7 @@ def fail(msg: str) -> None:
 
 
 def pytest(paths: list[str], extra: list[str], *, parallel: bool = True) -> int:
-    from bookkit.build import pytest_command
+    from bookkit.build import PYTEST_INTERRUPTED, pytest_command
 
     command = pytest_command(paths, *extra)
     if not parallel:
