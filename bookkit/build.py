@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from bookkit.cli import say
 from bookkit.paths import (
     BUILD,
     CACHE,
@@ -26,6 +27,7 @@ from bookkit.paths import (
     ROOT,
     Stamp,
     digest,
+    under,
 )
 
 PARALLEL = ["--dist", "loadgroup", "--no-loadscope-reorder"]  # one chapter stays on one kernel
@@ -35,10 +37,6 @@ SETUP_INPUTS = ("requirements.txt", "pyproject.toml")
 
 class BuildError(Exception):
     """The build failed; the message says why in one line."""
-
-
-def say(msg: str) -> None:
-    print(f"==> {msg}", flush=True)
 
 
 def _files(*folders: str) -> list[Path]:
@@ -93,10 +91,10 @@ def render(everything: bool, root: Path = ROOT) -> int:
     if not color_terminal():  # no colour codes in a log file or a pipe
         nocolor()
     # A report of an earlier failure is not this render's.
-    shutil.rmtree(root / REPORTS.relative_to(ROOT), ignore_errors=True)
+    shutil.rmtree(under(root, REPORTS), ignore_errors=True)
     result = build_sphinx(
         root,
-        root / HTML.relative_to(ROOT),
+        under(root, HTML),
         noconfig=True,
         path_config=str(root / "_config.yml"),
         # What the jupyter-book CLI passes for `build . -n`.

@@ -21,11 +21,11 @@ from myst_nb.core.read import read_myst_markdown_notebook
 from sqlalchemy.exc import DatabaseError
 
 from bookkit.book import chapters, page_name
-from bookkit.paths import CACHE, ROOT
+from bookkit.paths import CACHE, ROOT, under
 
 
 def _cache(root: Path):
-    return get_cache(str(root / CACHE.relative_to(ROOT)))
+    return get_cache(str(under(root, CACHE)))
 
 
 def read_page(page: str, root: Path = ROOT):
@@ -56,7 +56,7 @@ def repair(root: Path = ROOT) -> list[str]:
     A cache database that is not one (`file is not a database`) is removed whole; a run whose
     notebook file is damaged (NotJSONError) is removed alone.
     """
-    folder = root / CACHE.relative_to(ROOT)
+    folder = under(root, CACHE)
     if not folder.is_dir():
         return []
     try:
@@ -98,36 +98,32 @@ def _run_id(record) -> str:
 
 def record_ids(root: Path = ROOT) -> set[str]:
     """The runs in the cache: a run that is new after a build was executed by it."""
-    if not (root / CACHE.relative_to(ROOT)).is_dir():
+    if not under(root, CACHE).is_dir():
         return set()
     return {_run_id(record) for record in _cache(root).list_cache_records()}
 
 
-def record_by_page(root: Path = ROOT) -> dict[str, str]:
-    """Each cached page's newest run, by page name (`book/tensors`)."""
-    if not (root / CACHE.relative_to(ROOT)).is_dir():
+def newest_runs(root: Path = ROOT) -> dict[str, object]:
+    """Each cached page's newest record, by its page name (`book/tensors`)."""
+    if not under(root, CACHE).is_dir():
         return {}
     records = sorted(_cache(root).list_cache_records(), key=lambda r: r.created)
-    return {
-        page_name(Path(r.uri), root): _run_id(r)
-        for r in records
-        if Path(r.uri).is_relative_to(root)
-    }
+    return {page_name(Path(r.uri), root): r for r in records if Path(r.uri).is_relative_to(root)}
 
 
-def threads(page: str, root: Path = ROOT) -> str:
-    """How many threads the page's cached run used ("unknown" for a run that did not say)."""
-    uri = str(root / f"{page}.md")
-    records = sorted(_cache(root).list_cache_records(), key=lambda r: r.created)
-    return next(
-        (r.data.get("threads", "unknown") for r in reversed(records) if r.uri == uri), "unknown"
-    )
+def record_by_page(root: Path = ROOT) -> dict[str, str]:
+    """Each cached page's newest run, by page name."""
+    return {page: _run_id(record) for page, record in newest_runs(root).items()}
 
 
 def execution_seconds(root: Path = ROOT) -> dict[str, float]:
-    """Each cached page's run time, from its newest record, by the page's absolute .md path."""
-    records = sorted(_cache(root).list_cache_records(), key=lambda r: r.created)
-    return {r.uri: r.data["execution_seconds"] for r in records}
+    """Each cached page's run time, from its newest run, by page name."""
+    return {page: r.data["execution_seconds"] for page, r in newest_runs(root).items()}
+
+
+def threads(record) -> str:
+    """How many threads a cached run used ("unknown" for a run that did not say)."""
+    return record.data.get("threads", "unknown") if record is not None else "unknown"
 
 
 def store_execution(
@@ -154,7 +150,7 @@ def store_execution(
         if cell_outputs is not None:
             count += 1
             cell.outputs, cell.execution_count = nbformat.from_dict(cell_outputs), count
-    cache_dir = root / CACHE.relative_to(ROOT)
+    cache_dir = under(root, CACHE)
     cache_dir.mkdir(parents=True, exist_ok=True)
     # The numeric setting it ran in: tasks.py runs every chapter on one thread, everywhere.
     data = {"execution_seconds": seconds, "threads": os.environ.get("OMP_NUM_THREADS", "all cores")}

@@ -22,6 +22,12 @@ ARTIFACTS = ROOT / "artifacts"
 CHROMIUM = Path(os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium"))
 
 
+def under(root: Path, path: Path) -> Path:
+    """Where `path` (one of the paths above) lies in the book at `root`, which the tests set to a
+    small book of their own: `under(tmp, CACHE)` is tmp/_build/.jupyter_cache."""
+    return root / path.relative_to(ROOT)
+
+
 def digest(*paths: Path, extra: str = "") -> str:
     """A hash of `extra` and the named files' contents (a missing file counts as empty)."""
     sha = hashlib.sha256(extra.encode())

@@ -21,7 +21,6 @@ It also adds what the book needs beyond the theme:
 - A page is read again when its chapter's cached run is newer than the run its HTML shows (a
   `tasks.py chapter` run, say), so the HTML, the exported notebook and the status page always show
   the same run; `bookkit.build` records which run each page showed (_build/.nnbook-rendered.json).
-
 - The Colab button of sphinx-book-theme opens the `.md` source, which Colab cannot read: it is
   pointed at the executed `.ipynb` on the notebooks branch instead (bookkit.book.colab_url).
 - The `{nnbook-status}` directive renders a table of every executed chapter: when it last ran, how
@@ -40,10 +39,9 @@ from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from bookkit import cache
 from bookkit.book import colab_url, toc_entries
-from bookkit.cache import executed_notebook, record_by_page
-from bookkit.paths import RENDERED, ROOT
+from bookkit.cache import executed_notebook, newest_runs, record_by_page, threads
+from bookkit.paths import RENDERED, under
 
 # Searched before the themes' own template folders, so a file here replaces the theme's namesake.
 TEMPLATES = Path(__file__).parent / "sphinx_templates"
@@ -129,6 +127,7 @@ class StatusTransform(SphinxPostTransform):
             "Status",
         ]
         metadata = NbMetadataCollector.get_doc_data(self.env)
+        runs = newest_runs(Path(self.app.confdir))
         for placeholder in self.document.findall(StatusNode):
             body = nodes.tbody()
             for docname in toc_entries(Path(self.app.confdir)):
@@ -143,9 +142,9 @@ class StatusTransform(SphinxPostTransform):
                 version, device = _environment(self.app, docname)
                 executed = datetime.fromtimestamp(data["mtime"]).strftime("%Y-%m-%d %H:%M")
                 status = "passed" if data["succeeded"] else "failed"
-                threads = cache.threads(docname, Path(self.app.confdir))
+                used = threads(runs.get(docname))
                 body += _row(
-                    link, executed, f"{data['runtime']:.1f}", version, device, threads, status
+                    link, executed, f"{data['runtime']:.1f}", version, device, used, status
                 )
             group = nodes.tgroup(cols=len(headers))
             group.extend(nodes.colspec(colwidth=1) for _ in headers)
@@ -157,7 +156,7 @@ class StatusTransform(SphinxPostTransform):
 def pages_with_new_runs(root: Path) -> list[str]:
     """The pages whose cached run is newer than the one their HTML shows: a chapter run since the
     last render (`tasks.py chapter`, or a test run) changed their outputs but not their source."""
-    rendered_file = root / RENDERED.relative_to(ROOT)
+    rendered_file = under(root, RENDERED)
     if not rendered_file.is_file():
         return []  # no render yet: Sphinx reads every page anyway
     rendered = json.loads(rendered_file.read_text(encoding="utf-8"))

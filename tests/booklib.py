@@ -11,6 +11,13 @@ from bookkit import book
 from bookkit.paths import ROOT
 
 TEMPLATE = ROOT / "templates" / "chapter.md"
+# The front matter of a MyST notebook, for the small pages that tests write.
+MYST_HEADER = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+"""
 DEVICE_LINE = (
     'device = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")'
 )

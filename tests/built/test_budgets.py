@@ -7,7 +7,7 @@ so this test reads the measurement that the build made; it does not run anything
 import pytest
 
 from bookkit import cache
-from bookkit.book import budget_seconds
+from bookkit.book import budget_seconds, page_name
 from bookkit.paths import CACHE
 from tests.booklib import chapter_id, chapters, read_notebook
 
@@ -22,6 +22,7 @@ def execution_seconds() -> dict[str, float]:
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_chapter_runs_within_budget(path, execution_seconds):
     budget = budget_seconds(read_notebook(path).metadata)
-    assert str(path) in execution_seconds, f"{chapter_id(path)} has no execution record in {CACHE}"
-    seconds = execution_seconds[str(path)]
+    page = page_name(path)
+    assert page in execution_seconds, f"{chapter_id(path)} has no execution record in {CACHE}"
+    seconds = execution_seconds[page]
     assert seconds <= budget, f"{chapter_id(path)} took {seconds:.1f} s, over its {budget} s budget"

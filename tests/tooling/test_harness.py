@@ -14,7 +14,7 @@ import pytest
 
 from bookkit.book import is_myst_notebook
 from bookkit.paths import ROOT
-from tests.booklib import chapter_id, chapters, code_cells, tags
+from tests.booklib import MYST_HEADER, chapter_id, chapters, code_cells, tags
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -134,12 +134,9 @@ def test_a_notebook_stays_on_one_worker_and_one_kernel():
     assert result.returncode == 0, result.stdout[-3000:]
 
 
-RAISING_PAGE = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-# Cells that must raise
+RAISING_PAGE = (
+    MYST_HEADER
+    + """# Cells that must raise
 
 ```{code-cell} ipython3
 :tags: [raises-exception]
@@ -161,6 +158,7 @@ int("a")  # raises TypeError
 int("a")
 ```
 """
+)
 
 
 @pytest.mark.expected_seconds(3)  # a pytest run in a subprocess

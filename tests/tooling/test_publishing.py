@@ -10,18 +10,16 @@ from pathlib import Path
 import pytest
 
 from bookkit import book, cache
-from bookkit.paths import ROOT
+from bookkit.paths import CACHE, RENDERED, ROOT, under
+from tests.booklib import MYST_HEADER
 
 BIN = Path(sys.executable).parent
 URL, _, _ = book.repository(ROOT)
 
 
-TINY_PAGE = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-# Tiny
+TINY_PAGE = (
+    MYST_HEADER
+    + """# Tiny
 
 ```{code-cell} ipython3
 print(1 + 1)
@@ -32,90 +30,73 @@ print(1 + 1)
 x = ...
 ```
 """
+)
+TINY_SOURCES = ["print(1 + 1)", "x = ..."]
+LANGUAGE = {"name": "python", "pygments_lexer": "ipython3"}
 
 
-def test_a_test_run_goes_into_the_execution_cache_the_build_reads(tmp_path):
-    """The test command's nbval run fills the build's cache (bookkit.pytest_plugin)."""
-    (tmp_path / "book").mkdir()
-    (tmp_path / "book" / "tiny.md").write_text(TINY_PAGE, encoding="utf-8")
-    output = {"output_type": "stream", "name": "stdout", "text": "2\n"}
-    language = {"name": "python", "pygments_lexer": "ipython3"}
-    store = cache.store_execution
-    # Sources that are not the page's are not stored.
-    assert not store(
-        "book/tiny", ["print(2)", "x = ..."], [[output], None], language, 1.5, tmp_path
-    )
-    with pytest.raises(LookupError, match=r"book/tiny\.md has no executed copy"):
-        cache.executed_notebook("book/tiny", tmp_path)
-    assert store(
-        "book/tiny", ["print(1 + 1)", "x = ..."], [[output], None], language, 1.5, tmp_path
-    )
-    notebook = cache.executed_notebook("book/tiny", tmp_path)
-    ran, skipped = (c for c in notebook["cells"] if c["cell_type"] == "code")
-    assert ran["outputs"] == [output] and ran["execution_count"] == 1
-    assert skipped["outputs"] == [] and skipped["execution_count"] is None
-    assert notebook["metadata"]["language_info"] == language
-
-
-def test_a_page_whose_chapter_ran_again_is_read_again(tmp_path):
-    """A chapter run after the last render (tasks.py chapter) changes the cache but not the .md:
-    the render must read that page again, so the HTML shows the run the notebooks show."""
-    from bookkit.paths import RENDERED
-    from bookkit.sphinx_ext import pages_with_new_runs
-
-    (tmp_path / "book").mkdir()
-    (tmp_path / "book" / "tiny.md").write_text(TINY_PAGE, encoding="utf-8")
-    language = {"name": "python", "pygments_lexer": "ipython3"}
-
-    def run(text: str) -> None:
-        output = {"output_type": "stream", "name": "stdout", "text": text}
-        assert cache.store_execution(
-            "book/tiny", ["print(1 + 1)", "x = ..."], [[output], None], language, 1.0, tmp_path
-        )
-
-    run("2\n")
-    rendered = tmp_path / RENDERED.relative_to(ROOT)
-    rendered.write_text(json.dumps(cache.record_by_page(tmp_path)), encoding="utf-8")
-    assert pages_with_new_runs(tmp_path) == [], "nothing ran since the render"
-    run("2, again\n")
-    assert pages_with_new_runs(tmp_path) == ["book/tiny"]
-
-
-def test_a_chapter_without_a_cached_run_is_run_by_the_build(tmp_path):
-    """With the cache deleted (or never filled) the build runs the chapters it lacks, rather than
-    telling the reader to build first."""
+@pytest.fixture
+def tiny_book(tmp_path) -> Path:
+    """A book of one chapter, book/tiny.md, with its toc."""
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "tiny.md").write_text(TINY_PAGE, encoding="utf-8")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/tiny\n", encoding="utf-8")
-    assert cache.stale_chapters(tmp_path) == [tmp_path / "book" / "tiny.md"]
+    return tmp_path
+
+
+def store_run(root: Path, printed: str = "2\n", sources: list[str] = TINY_SOURCES) -> bool:
+    """Put a run of book/tiny.md that printed `printed` into the cache, as a test run does."""
+    output = {"output_type": "stream", "name": "stdout", "text": printed}
+    return cache.store_execution("book/tiny", sources, [[output], None], LANGUAGE, 1.5, root)
+
+
+def test_a_test_run_goes_into_the_execution_cache_the_build_reads(tiny_book):
+    """The test command's nbval run fills the build's cache (bookkit.pytest_plugin)."""
     output = {"output_type": "stream", "name": "stdout", "text": "2\n"}
-    language = {"name": "python", "pygments_lexer": "ipython3"}
-    assert cache.store_execution(
-        "book/tiny", ["print(1 + 1)", "x = ..."], [[output], None], language, 1.0, tmp_path
-    )
-    assert cache.stale_chapters(tmp_path) == []
+    assert not store_run(tiny_book, sources=["print(2)", "x = ..."]), "not the page's cells"
+    with pytest.raises(LookupError, match=r"book/tiny\.md has no executed copy"):
+        cache.executed_notebook("book/tiny", tiny_book)
+    assert store_run(tiny_book)
+    notebook = cache.executed_notebook("book/tiny", tiny_book)
+    ran, skipped = (c for c in notebook["cells"] if c["cell_type"] == "code")
+    assert ran["outputs"] == [output] and ran["execution_count"] == 1
+    assert skipped["outputs"] == [] and skipped["execution_count"] is None
+    assert notebook["metadata"]["language_info"] == LANGUAGE
 
 
-def test_a_damaged_cache_is_repaired_in_one_line_each(tmp_path):
+def test_a_page_whose_chapter_ran_again_is_read_again(tiny_book):
+    """A chapter run after the last render (tasks.py chapter) changes the cache but not the .md:
+    the render must read that page again, so the HTML shows the run the notebooks show."""
+    from bookkit.sphinx_ext import pages_with_new_runs
+
+    assert store_run(tiny_book)
+    rendered = under(tiny_book, RENDERED)
+    rendered.write_text(json.dumps(cache.record_by_page(tiny_book)), encoding="utf-8")
+    assert pages_with_new_runs(tiny_book) == [], "nothing ran since the render"
+    assert store_run(tiny_book, "2, again\n")
+    assert pages_with_new_runs(tiny_book) == ["book/tiny"]
+
+
+def test_a_chapter_without_a_cached_run_is_run_by_the_build(tiny_book):
+    """With the cache deleted (or never filled) the build runs the chapters it lacks, rather than
+    telling the reader to build first."""
+    assert cache.stale_chapters(tiny_book) == [tiny_book / "book" / "tiny.md"]
+    assert store_run(tiny_book)
+    assert cache.stale_chapters(tiny_book) == []
+
+
+def test_a_damaged_cache_is_repaired_in_one_line_each(tiny_book):
     """A damaged run is dropped (its chapter runs again); an unreadable database is removed."""
-    from bookkit.paths import CACHE
-
-    (tmp_path / "book").mkdir()
-    (tmp_path / "book" / "tiny.md").write_text(TINY_PAGE, encoding="utf-8")
-    output = {"output_type": "stream", "name": "stdout", "text": "2\n"}
-    language = {"name": "python", "pygments_lexer": "ipython3"}
-    assert cache.store_execution(
-        "book/tiny", ["print(1 + 1)", "x = ..."], [[output], None], language, 1.0, tmp_path
-    )
-    folder = tmp_path / CACHE.relative_to(ROOT)
-    assert cache.repair(tmp_path) == [], "an intact cache is left alone"
+    assert store_run(tiny_book)
+    folder = under(tiny_book, CACHE)
+    assert cache.repair(tiny_book) == [], "an intact cache is left alone"
     (notebook,) = folder.rglob("*.ipynb")
     notebook.write_text("{ not json", encoding="utf-8")
-    (line,) = cache.repair(tmp_path)
+    (line,) = cache.repair(tiny_book)
     assert line.startswith("the cached run of tiny.md was unreadable (") and "\n" not in line
-    assert cache.record_by_page(tmp_path) == {}, "the damaged run is gone"
+    assert cache.record_by_page(tiny_book) == {}, "the damaged run is gone"
     (folder / "global.db").write_bytes(b"garbage, not a database" * 100)
-    (line,) = cache.repair(tmp_path)
+    (line,) = cache.repair(tiny_book)
     assert line.startswith("the execution cache's database was unreadable")
     assert not folder.exists()
 
