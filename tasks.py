@@ -63,7 +63,9 @@ def setup() -> None:
     if subprocess.run([*pip, "-r", "requirements.txt"], cwd=ROOT).returncode != 0:
         fail("pip could not install the requirements; see its message above")
     if subprocess.run([str(PYTHON), "-c", IMPORTS], cwd=ROOT).returncode != 0:
-        fail(f"the environment in {VENV} is broken: remove that folder and run this again")
+        fail(
+            f"the environment in {VENV} is broken: remove that folder and run this again"
+        )
     stamp.write(wanted)
     say(f"environment ready in {time.perf_counter() - started:.0f} s")
 
@@ -78,13 +80,17 @@ def main(argv: list[str]) -> int:
     env = {
         **os.environ,
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+        ),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
     }
     process = subprocess.Popen([str(PYTHON), "-m", "bookkit", *argv], cwd=ROOT, env=env)
     try:
         return process.wait()
-    except KeyboardInterrupt:  # the child got the same Ctrl-C: it stops, cleans up and says so
+    except (
+        KeyboardInterrupt
+    ):  # the child got the same Ctrl-C: it stops, cleans up and says so
         return process.wait() or 130
 
 

@@ -33,7 +33,9 @@ SETUP_INPUTS = ("requirements.txt", "pyproject.toml")
 def executed_counts(output: str) -> tuple[int, int]:
     """(chapters run, chapters executed by the render) from a build's last line."""
     found = re.findall(r"(\d+) chapter\(s\) run, (\d+) executed by the render", output)
-    return tuple(sum(int(pair[i]) for pair in found) for i in (0, 1)) if found else (0, 0)
+    return (
+        tuple(sum(int(pair[i]) for pair in found) for i in (0, 1)) if found else (0, 0)
+    )
 
 
 def copy_tree(rev: str | None, target: Path) -> None:
@@ -53,8 +55,12 @@ def copy_tree(rev: str | None, target: Path) -> None:
                 shutil.copy2(ROOT / name, target / name)
     else:
         target.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, capture_output=True, check=True)
-        subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+        archive = subprocess.run(
+            ["git", "archive", rev], cwd=ROOT, capture_output=True, check=True
+        )
+        subprocess.run(
+            ["tar", "-x", "-C", str(target)], input=archive.stdout, check=True
+        )
     git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
     for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "bench copy"]):
         subprocess.run([*git, *step], cwd=target, check=True)
@@ -65,7 +71,9 @@ def baseline_environment(tree: Path, folder: Path) -> Path:
     matches the earlier commit's requirements, so that its tasks.py installs nothing."""
     subprocess.run(["cp", "-al", sys.prefix, str(folder)], check=True)
     stamp = folder / ".nnbook-setup.sha256"
-    stamp.unlink(missing_ok=True)  # a new file: the hard link would change this environment's
+    stamp.unlink(
+        missing_ok=True
+    )  # a new file: the hard link would change this environment's
     stamp.write_text(digest(*(tree / name for name in SETUP_INPUTS)) + "\n")
     return folder
 
@@ -103,7 +111,9 @@ def edit_one_chapter(tree: Path) -> None:
     text = chapter.read_text(encoding="utf-8")
     if EDIT_LINE not in text:
         fail(f"bench: {EDITED} no longer holds the line it edits: {EDIT_LINE}")
-    chapter.write_text(text.replace(EDIT_LINE, f"{EDIT_LINE}  # an edit", 1), encoding="utf-8")
+    chapter.write_text(
+        text.replace(EDIT_LINE, f"{EDIT_LINE}  # an edit", 1), encoding="utf-8"
+    )
 
 
 def main(baselines: list[str]) -> None:
@@ -121,15 +131,27 @@ def main(baselines: list[str]) -> None:
         run, executed = executed_counts(output)
         return seconds, f"{run} chapter(s) run, {executed} executed by the render"
 
-    setups = [timed(f"setup, nothing changed ({i + 1} of 3)", now, "setup")[0] for i in range(3)]
+    setups = [
+        timed(f"setup, nothing changed ({i + 1} of 3)", now, "setup")[0]
+        for i in range(3)
+    ]
     row("setup, nothing changed (median of 3)", statistics.median(setups))
     cold_build = row("build from cold", *built("build from cold"))
     warm = [built(f"build, nothing changed ({i + 1} of 3)") for i in range(3)]
-    row("build, nothing changed (median of 3)", statistics.median(s for s, _ in warm), warm[0][1])
+    row(
+        "build, nothing changed (median of 3)",
+        statistics.median(s for s, _ in warm),
+        warm[0][1],
+    )
     edit_one_chapter(now)
-    row(f"build after editing one chapter ({EDITED})", *built("build after editing one chapter"))
+    row(
+        f"build after editing one chapter ({EDITED})",
+        *built("build after editing one chapter"),
+    )
     shutil.rmtree(now / "_build" / "html")
-    render = row("build from a full execution cache (the render)", *built("render only"))
+    render = row(
+        "build from a full execution cache (the render)", *built("render only")
+    )
     tests = {}
     for workers in (1, 2):
         shutil.rmtree(now / "_build")

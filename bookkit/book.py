@@ -28,7 +28,9 @@ def repository(root: Path = ROOT) -> tuple[str, str, str]:
     """(url, owner, name) of the GitHub repository set in _config.yml."""
     url = book_config(root)["repository"]["url"].rstrip("/")
     if not url.startswith("https://github.com/"):
-        raise ValueError(f"repository.url in _config.yml must be a GitHub URL, not {url!r}")
+        raise ValueError(
+            f"repository.url in _config.yml must be a GitHub URL, not {url!r}"
+        )
     owner, name = url.removeprefix("https://github.com/").split("/")[:2]
     return url, owner, name
 
@@ -58,7 +60,11 @@ def is_myst_notebook(path: Path) -> bool:
 def chapters(root: Path = ROOT) -> list[Path]:
     """The toc's pages that are notebooks (hold code cells), in the order of the toc."""
     pages = (root / f"{entry}.md" for entry in toc_entries(root))
-    return [p for p in pages if is_myst_notebook(p) and "{code-cell}" in p.read_text("utf-8")]
+    return [
+        p
+        for p in pages
+        if is_myst_notebook(p) and "{code-cell}" in p.read_text("utf-8")
+    ]
 
 
 def page_name(path: Path, root: Path = ROOT) -> str:

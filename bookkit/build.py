@@ -30,7 +30,11 @@ from bookkit.paths import (
     under,
 )
 
-PARALLEL = ["--dist", "loadgroup", "--no-loadscope-reorder"]  # one chapter stays on one kernel
+PARALLEL = [
+    "--dist",
+    "loadgroup",
+    "--no-loadscope-reorder",
+]  # one chapter stays on one kernel
 PYTEST_INTERRUPTED = 2  # pytest's exit code when Ctrl-C stopped it
 SETUP_INPUTS = ("requirements.txt", "pyproject.toml")
 
@@ -42,12 +46,16 @@ class BuildError(Exception):
 def _files(*folders: str) -> list[Path]:
     found = []
     for folder in folders:
-        found += sorted(p for p in (ROOT / folder).rglob("*") if "__pycache__" not in p.parts)
+        found += sorted(
+            p for p in (ROOT / folder).rglob("*") if "__pycache__" not in p.parts
+        )
     return [p for p in found if p.is_file()]
 
 
 def _hash(paths: list[Path], extra: str = "") -> str:
-    names = "\n".join(p.relative_to(ROOT).as_posix() for p in paths)  # a rename changes it too
+    names = "\n".join(
+        p.relative_to(ROOT).as_posix() for p in paths
+    )  # a rename changes it too
     return digest(*paths, extra=extra + names)
 
 
@@ -75,7 +83,9 @@ def pytest_command(paths: list[str], *extra: str) -> list[str]:
 def run_chapters(chapters: list[Path]) -> None:
     """Run chapters under nbval, in parallel; each passing run goes into the execution cache."""
     names = [p.relative_to(ROOT).as_posix() for p in chapters]
-    say(f"running {len(names)} chapter(s) that the execution cache lacks: {', '.join(names)}")
+    say(
+        f"running {len(names)} chapter(s) that the execution cache lacks: {', '.join(names)}"
+    )
     code = subprocess.run(pytest_command(names, "-q"), cwd=ROOT).returncode
     if code == PYTEST_INTERRUPTED:
         raise KeyboardInterrupt
@@ -147,19 +157,27 @@ def build() -> int:
     executed = len(cache.record_ids() - before)
     if code != 0:
         RENDER_FAILED.touch()
-        broken = sorted(p.name.removesuffix(".err.log") for p in REPORTS.rglob("*.err.log"))
+        broken = sorted(
+            p.name.removesuffix(".err.log") for p in REPORTS.rglob("*.err.log")
+        )
         if broken:
             raise BuildError(
                 f"notebooks failed to execute: {', '.join(broken)} (logs in {REPORTS})"
             )
-        raise BuildError("the book build gave warnings or failed; see the messages above")
+        raise BuildError(
+            "the book build gave warnings or failed; see the messages above"
+        )
     RENDER_FAILED.unlink(missing_ok=True)
     RENDERED.write_text(json.dumps(cache.record_by_page()), encoding="utf-8")
     layout.write(layout_hash())
     try:
         written = export.export()
-    except LookupError as err:  # its source changed after its run: an edit during the build
-        raise BuildError(f"{err}; did it change during the build? Build again") from None
+    except (
+        LookupError
+    ) as err:  # its source changed after its run: an edit during the build
+        raise BuildError(
+            f"{err}; did it change during the build? Build again"
+        ) from None
     inputs.write(inputs_hash())  # after the build: the runs above changed the cache
     say(
         f"book built in {time.perf_counter() - started:.0f} s: {len(stale)} chapter(s) run, "

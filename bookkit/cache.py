@@ -46,7 +46,9 @@ def executed_notebook(page: str, root: Path = ROOT) -> dict | None:
     try:
         _, executed = _cache(root).merge_match_into_notebook(notebook)
     except KeyError:
-        raise LookupError(f"{page}.md has no executed copy in {CACHE.relative_to(ROOT)}") from None
+        raise LookupError(
+            f"{page}.md has no executed copy in {CACHE.relative_to(ROOT)}"
+        ) from None
     return executed
 
 
@@ -108,7 +110,11 @@ def newest_runs(root: Path = ROOT) -> dict[str, object]:
     if not under(root, CACHE).is_dir():
         return {}
     records = sorted(_cache(root).list_cache_records(), key=lambda r: r.created)
-    return {page_name(Path(r.uri), root): r for r in records if Path(r.uri).is_relative_to(root)}
+    return {
+        page_name(Path(r.uri), root): r
+        for r in records
+        if Path(r.uri).is_relative_to(root)
+    }
 
 
 def record_by_page(root: Path = ROOT) -> dict[str, str]:
@@ -153,8 +159,13 @@ def store_execution(
     cache_dir = under(root, CACHE)
     cache_dir.mkdir(parents=True, exist_ok=True)
     # The numeric setting it ran in: tasks.py runs every chapter on one thread, everywhere.
-    data = {"execution_seconds": seconds, "threads": os.environ.get("OMP_NUM_THREADS", "all cores")}
+    data = {
+        "execution_seconds": seconds,
+        "threads": os.environ.get("OMP_NUM_THREADS", "all cores"),
+    }
     bundle = CacheBundleIn(notebook, str(root / f"{page}.md"), data=data)
-    with FileLock(cache_dir / "nnbook-write.lock"):  # test workers finish chapters concurrently
+    with FileLock(
+        cache_dir / "nnbook-write.lock"
+    ):  # test workers finish chapters concurrently
         _cache(root).cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
     return True

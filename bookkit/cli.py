@@ -13,7 +13,15 @@ import socket
 import subprocess
 import sys
 
-from bookkit.paths import ARTIFACTS, BROWSER_TESTS, BUILD, CHROMIUM, NOTEBOOKS, ROOT, Stamp
+from bookkit.paths import (
+    ARTIFACTS,
+    BROWSER_TESTS,
+    BUILD,
+    CHROMIUM,
+    NOTEBOOKS,
+    ROOT,
+    Stamp,
+)
 
 # Tests that need no build run beside the chapters; the tests of the built book run after it.
 BEFORE_BUILD = ["book", "templates", "tests/exercises", "tests/tooling"]
@@ -33,12 +41,17 @@ COMMANDS = {
     "clean": "remove _build/ (the execution cache too)",
     "bench": "measure setup, build and test costs on a copy of the tree",
 }
-TAKES_PYTEST_ARGS = {"test", "notebooks", "browser"}  # the rest of the line goes to pytest
+TAKES_PYTEST_ARGS = {
+    "test",
+    "notebooks",
+    "browser",
+}  # the rest of the line goes to pytest
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
-        prog="python3 tasks.py", description="Build and test the book 'Neural Networks, executed'."
+        prog="python3 tasks.py",
+        description="Build and test the book 'Neural Networks, executed'.",
     )
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub = {
@@ -46,9 +59,16 @@ def parser() -> argparse.ArgumentParser:
         for name, text in COMMANDS.items()
     }
     for name in TAKES_PYTEST_ARGS:
-        sub[name].epilog = "Other arguments go to pytest, e.g. -k tensors, or test files to run."
+        sub[
+            name
+        ].epilog = (
+            "Other arguments go to pytest, e.g. -k tensors, or test files to run."
+        )
     sub["chapter"].add_argument(
-        "files", nargs="*", metavar="FILE.md", help="chapters in book/ (none: every chapter)"
+        "files",
+        nargs="*",
+        metavar="FILE.md",
+        help="chapters in book/ (none: every chapter)",
     )
     sub["bench"].add_argument(
         "--baseline",
@@ -134,11 +154,17 @@ def named_tests(extra: list[str]) -> list[str]:
 
 
 def test(extra: list[str]) -> None:
-    if named_tests(extra):  # only the named tests, after a build (some of them may read _build/)
+    if named_tests(
+        extra
+    ):  # only the named tests, after a build (some of them may read _build/)
         build()
         sys.exit(pytest([], extra))
-    say("1 of 3: every chapter under nbval (each passing run fills the execution cache),")
-    say("        with the tests of the exercises, the harness, the layout and the tooling")
+    say(
+        "1 of 3: every chapter under nbval (each passing run fills the execution cache),"
+    )
+    say(
+        "        with the tests of the exercises, the harness, the layout and the tooling"
+    )
     code = pytest(BEFORE_BUILD, extra)
     if code == NO_TESTS_COLLECTED:
         fail(f"no test matched {' '.join(extra)}")
@@ -147,9 +173,15 @@ def test(extra: list[str]) -> None:
     say("2 of 3: the strict build, which renders the runs above")
     executed = build()
     if executed and not any(a.startswith(("-k", "-m", "--deselect")) for a in extra):
-        fail(f"the build executed {executed} chapter(s) that the nbval runs should have cached")
-    say("3 of 3: the tests of the built book: HTML, time budgets, launch links, status page")
-    code = pytest(AFTER_BUILD, extra, parallel=False)  # a few seconds: no workers to start
+        fail(
+            f"the build executed {executed} chapter(s) that the nbval runs should have cached"
+        )
+    say(
+        "3 of 3: the tests of the built book: HTML, time budgets, launch links, status page"
+    )
+    code = pytest(
+        AFTER_BUILD, extra, parallel=False
+    )  # a few seconds: no workers to start
     sys.exit(0 if code == NO_TESTS_COLLECTED else code)
 
 
@@ -162,14 +194,22 @@ def notebooks(extra: list[str]) -> None:
 def browser(extra: list[str]) -> None:
     build()
     if not CHROMIUM.is_file():
-        fail(f"Chromium is needed at {CHROMIUM}: apt-get install chromium (.ci/run does this)")
+        fail(
+            f"Chromium is needed at {CHROMIUM}: apt-get install chromium (.ci/run does this)"
+        )
     if shutil.which("npm") is None:
-        fail("npm is needed to install axe-core and MathJax for the browser tests: install Node.js")
-    lock = hashlib.sha256((BROWSER_TESTS / "package-lock.json").read_bytes()).hexdigest()
+        fail(
+            "npm is needed to install axe-core and MathJax for the browser tests: install Node.js"
+        )
+    lock = hashlib.sha256(
+        (BROWSER_TESTS / "package-lock.json").read_bytes()
+    ).hexdigest()
     stamp = Stamp(BROWSER_TESTS / "node_modules" / ".nnbook-lock.sha256")
     if not stamp.matches(lock):
         say("installing the browser tests' npm packages (npm ci)")
-        if subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=BROWSER_TESTS).returncode:
+        if subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=BROWSER_TESTS
+        ).returncode:
             fail("npm ci failed in tests/browser; see its message above")
         stamp.write(lock)
     say(f"testing the built book in headless Chromium; screenshots go to {ARTIFACTS}/")
@@ -184,28 +224,33 @@ def chapter(files: list[str]) -> None:
         path = ROOT / name
         if not path.is_file():
             fail(f"no such file: {name}")
-        if not is_myst_notebook(path) or "{code-cell}" not in path.read_text(encoding="utf-8"):
-            fail(f"{name} is not a chapter: it has no jupytext myst header and code cells")
+        if not is_myst_notebook(path) or "{code-cell}" not in path.read_text(
+            encoding="utf-8"
+        ):
+            fail(
+                f"{name} is not a chapter: it has no jupytext myst header and code cells"
+            )
     sys.exit(pytest(files, ["-v"]))
 
 
 def lint() -> None:
     say("running the pre-commit hooks on every file")
     sys.exit(
-        subprocess.run(["pre-commit", "run", "--all-files", "--show-diff-on-failure"]).returncode
+        subprocess.run(
+            ["pre-commit", "run", "--all-files", "--show-diff-on-failure"]
+        ).returncode
     )
 
 
 def format_code() -> None:
-    """Fix the Python files in place; report what to fix by hand in the chapters' code cells.
-
-    Chapters are only checked (bookkit.lint): writing them back through jupytext would rewrite
-    their front matter and cell options into jupytext's own layout.
-    """
+    """Fix the Python files and format the chapters' code cells in place; report what is left
+    to fix by hand (bookkit.lint edits only the code lines, never the rest of a chapter)."""
     codes = [
         subprocess.run(["ruff", "check", "--fix", "."], cwd=ROOT).returncode,
         subprocess.run(["ruff", "format", "."], cwd=ROOT).returncode,
-        subprocess.run([sys.executable, "-m", "bookkit.lint"], cwd=ROOT).returncode,
+        subprocess.run(
+            [sys.executable, "-m", "bookkit.lint", "--fix"], cwd=ROOT
+        ).returncode,
     ]
     sys.exit(max(codes))
 
@@ -218,10 +263,16 @@ def linkcheck() -> None:
     try:
         socket.create_connection((host, 443), timeout=3).close()
     except OSError:
-        say(f"external link check skipped: {host} cannot be reached from this machine (offline)")
+        say(
+            f"external link check skipped: {host} cannot be reached from this machine (offline)"
+        )
         return
     say("checking external links: jupyter-book build . --builder linkcheck")
-    sys.exit(subprocess.run(["jupyter-book", "build", ".", "--builder", "linkcheck"]).returncode)
+    sys.exit(
+        subprocess.run(
+            ["jupyter-book", "build", ".", "--builder", "linkcheck"]
+        ).returncode
+    )
 
 
 def clean() -> None:

@@ -55,12 +55,16 @@ class MystNotebook(nbval.plugin.IPyNbFile):
         self.language_info = client.kernel_info(reply=True)["content"]["language_info"]
         # Number the cells as Jupyter and the book build do (nbval runs each as In[1]), so that
         # the tracebacks that the book shows read the same.
-        self.kernel.execute_cell_input = lambda source, allow_stdin=None: client.execute(
-            source, store_history=True, allow_stdin=allow_stdin, stop_on_error=False
+        self.kernel.execute_cell_input = lambda source, allow_stdin=None: (
+            client.execute(
+                source, store_history=True, allow_stdin=allow_stdin, stop_on_error=False
+            )
         )
 
     def teardown(self):
-        seconds = time.perf_counter() - self.started if hasattr(self, "started") else 0.0
+        seconds = (
+            time.perf_counter() - self.started if hasattr(self, "started") else 0.0
+        )
         super().teardown()
         if hasattr(self, "outcomes"):
             record_run(self, seconds)
@@ -68,7 +72,9 @@ class MystNotebook(nbval.plugin.IPyNbFile):
 
 def record_run(notebook: MystNotebook, seconds: float) -> None:
     """Cache a complete, passing run of a toc chapter, and write its timings."""
-    from bookkit import cache  # myst-nb and jupyter-cache: only a chapter run needs them
+    from bookkit import (
+        cache,
+    )  # myst-nb and jupyter-cache: only a chapter run needs them
 
     path = notebook.path.resolve()
     if not path.is_relative_to(ROOT) or page_name(path) not in toc_entries():
@@ -78,7 +84,10 @@ def record_run(notebook: MystNotebook, seconds: float) -> None:
     complete = sorted(ran) == list(range(len(cells)))
     if not complete or any(outcome == "failed" for _, outcome in ran.values()):
         return
-    outputs = [item.test_outputs if outcome == "passed" else None for item, outcome in ran.values()]
+    outputs = [
+        item.test_outputs if outcome == "passed" else None
+        for item, outcome in ran.values()
+    ]
     sources = [cell.source for cell in cells]
     if not cache.store_execution(
         page_name(path), sources, outputs, notebook.language_info, seconds
@@ -121,7 +130,11 @@ def md_line(cell: nbval.plugin.IPyNbCell) -> str:
 def check_declared_error(cell: nbval.plugin.IPyNbCell) -> None:
     """A `raises-exception` cell must raise, and exactly the error its comment names."""
     declared = RAISES.search(cell.cell.source)
-    raised = [out.get("ename") for out in cell.test_outputs if out.get("output_type") == "error"]
+    raised = [
+        out.get("ename")
+        for out in cell.test_outputs
+        if out.get("output_type") == "error"
+    ]
     where = md_line(cell)
     if declared is None:
         pytest.fail(
@@ -129,9 +142,15 @@ def check_declared_error(cell: nbval.plugin.IPyNbCell) -> None:
             pytrace=False,
         )
     if not raised:
-        pytest.fail(f"{where}: tagged raises-exception, but the cell raised nothing", pytrace=False)
+        pytest.fail(
+            f"{where}: tagged raises-exception, but the cell raised nothing",
+            pytrace=False,
+        )
     if raised[0] != declared.group(1):
-        pytest.fail(f"{where}: the cell raised {raised[0]}, not {declared.group(1)}", pytrace=False)
+        pytest.fail(
+            f"{where}: the cell raised {raised[0]}, not {declared.group(1)}",
+            pytrace=False,
+        )
 
 
 @pytest.hookimpl(wrapper=True)

@@ -23,6 +23,8 @@ It also adds what the book needs beyond the theme:
   the same run; `bookkit.build` records which run each page showed (_build/.nnbook-rendered.json).
 - The Colab button of sphinx-book-theme opens the `.md` source, which Colab cannot read: it is
   pointed at the executed `.ipynb` on the notebooks branch instead (bookkit.book.colab_url).
+- Every glued number is typeset as a reader expects (bookkit.typeset): −0.70, not -0.70;
+  2.4 × 10⁻⁴, not 2.4e-04; 60,000 throughout. The exported notebooks use the same rule.
 - The `{nnbook-status}` directive renders a table of every executed chapter: when it last ran, how
   long it took, the torch version and device it ran with (read from its first cell's output), and
   the number of threads (tasks.py runs every chapter on one, everywhere).
@@ -42,12 +44,15 @@ from sphinx.util.docutils import SphinxDirective
 from bookkit.book import colab_url, toc_entries
 from bookkit.cache import executed_notebook, newest_runs, record_by_page, threads
 from bookkit.paths import RENDERED, under
+from bookkit.typeset import number
 
 # Searched before the themes' own template folders, so a file here replaces the theme's namesake.
 TEMPLATES = Path(__file__).parent / "sphinx_templates"
 STATIC = Path(__file__).parent / "sphinx_static"
 TOGGLE_LABEL = '<summary aria-label="Toggle hidden content">'
-CITATION_LIST_ROLE = re.compile(r'(<div\b[^>]*?)\s*role="list"([^>]*class="citation-list")')
+CITATION_LIST_ROLE = re.compile(
+    r'(<div\b[^>]*?)\s*role="list"([^>]*class="citation-list")'
+)
 
 
 def _add_templates_and_static(app, config):
@@ -73,14 +78,18 @@ def _fix_page(app, pagename, templatename, context, doctree):
 
 def _point_colab_at_notebooks(app, pagename, templatename, context, doctree):
     for group in context.get("header_buttons", []):
-        for button in group.get("buttons", []) if group.get("label") == "launch-buttons" else []:
+        for button in (
+            group.get("buttons", []) if group.get("label") == "launch-buttons" else []
+        ):
             if button.get("text") == "Colab":
                 button["url"] = colab_url(pagename, Path(app.confdir))
 
 
 # Every chapter's first cell prints this line (tests/test_book_layout.py checks it).
 ENVIRONMENT_LINE = re.compile(r"torch (\S+), running on (\S+)")
-HAS_EXEC_TABLE = "has_exec_table"  # myst-nb re-renders pages so marked when a chapter re-executes
+HAS_EXEC_TABLE = (
+    "has_exec_table"  # myst-nb re-renders pages so marked when a chapter re-executes
+)
 
 
 class StatusNode(nodes.General, nodes.Element):
@@ -89,7 +98,9 @@ class StatusNode(nodes.General, nodes.Element):
 
 class StatusDirective(SphinxDirective):
     def run(self):
-        NbMetadataCollector.set_doc_data(self.env, self.env.docname, HAS_EXEC_TABLE, True)
+        NbMetadataCollector.set_doc_data(
+            self.env, self.env.docname, HAS_EXEC_TABLE, True
+        )
         return [StatusNode()]
 
 
@@ -107,7 +118,9 @@ def _environment(app, docname: str) -> tuple[str, str]:
 def _row(*cells) -> nodes.row:
     row = nodes.row()
     for cell in cells:
-        row += nodes.entry("", cell if isinstance(cell, nodes.Node) else nodes.paragraph(text=cell))
+        row += nodes.entry(
+            "", cell if isinstance(cell, nodes.Node) else nodes.paragraph(text=cell)
+        )
     return row
 
 
@@ -140,11 +153,19 @@ class StatusTransform(SphinxPostTransform):
                     "", "", nodes.reference("", title, internal=True, refuri=uri)
                 )
                 version, device = _environment(self.app, docname)
-                executed = datetime.fromtimestamp(data["mtime"]).strftime("%Y-%m-%d %H:%M")
+                executed = datetime.fromtimestamp(data["mtime"]).strftime(
+                    "%Y-%m-%d %H:%M"
+                )
                 status = "passed" if data["succeeded"] else "failed"
                 used = threads(runs.get(docname))
                 body += _row(
-                    link, executed, f"{data['runtime']:.1f}", version, device, used, status
+                    link,
+                    executed,
+                    f"{data['runtime']:.1f}",
+                    version,
+                    device,
+                    used,
+                    status,
                 )
             group = nodes.tgroup(cols=len(headers))
             group.extend(nodes.colspec(colwidth=1) for _ in headers)
@@ -160,11 +181,30 @@ def pages_with_new_runs(root: Path) -> list[str]:
     if not rendered_file.is_file():
         return []  # no render yet: Sphinx reads every page anyway
     rendered = json.loads(rendered_file.read_text(encoding="utf-8"))
-    return sorted(page for page, pk in record_by_page(root).items() if rendered.get(page) != pk)
+    return sorted(
+        page for page, pk in record_by_page(root).items() if rendered.get(page) != pk
+    )
+
+
+class TypesetNumbers(SphinxPostTransform):
+    """Typeset every glued value that is a number (myst-nb marks them `pasted-text`)."""
+
+    default_priority = 20  # after myst-nb resolves glue from other pages (priority 5)
+
+    def run(self, **kwargs):
+        for node in self.document.findall(nodes.inline):
+            if "pasted-text" in node["classes"]:
+                text = node.astext()
+                if number(text) != text:
+                    node.replace(node.children[0], nodes.Text(number(text)))
 
 
 def _reread_new_runs(app, env, added, changed, removed):
-    return [page for page in pages_with_new_runs(Path(app.confdir)) if page in env.found_docs]
+    return [
+        page
+        for page in pages_with_new_runs(Path(app.confdir))
+        if page in env.found_docs
+    ]
 
 
 def setup(app):
@@ -172,8 +212,11 @@ def setup(app):
     app.connect("config-inited", _add_templates_and_static)
     app.add_css_file("nnbook.css")
     app.connect("html-page-context", _fix_page)
-    app.connect("html-page-context", _point_colab_at_notebooks, priority=700)  # after the theme
+    app.connect(
+        "html-page-context", _point_colab_at_notebooks, priority=700
+    )  # after the theme
     app.add_node(StatusNode)
     app.add_directive("nnbook-status", StatusDirective)
     app.add_post_transform(StatusTransform)
+    app.add_post_transform(TypesetNumbers)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

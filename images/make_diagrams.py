@@ -22,7 +22,11 @@ REPRODUCIBLE = {"svg.hashsalt": "nnbook", "svg.fonttype": "path", "axes.grid": F
 
 
 def node(ax, xy, label, color, radius=0.32):
-    ax.add_patch(plt.Circle(xy, radius, facecolor="white", edgecolor=color, linewidth=2, zorder=3))
+    ax.add_patch(
+        plt.Circle(
+            xy, radius, facecolor="white", edgecolor=color, linewidth=2, zorder=3
+        )
+    )
     ax.text(*xy, label, ha="center", va="center", fontsize=13, zorder=4)
 
 
@@ -31,7 +35,13 @@ def arrow(ax, start, end, label=None, color=GREY, label_at=0.45, offset=0.12):
         "",
         xy=end,
         xytext=start,
-        arrowprops={"arrowstyle": "-|>", "color": color, "lw": 1.4, "shrinkA": 14, "shrinkB": 14},
+        arrowprops={
+            "arrowstyle": "-|>",
+            "color": color,
+            "lw": 1.4,
+            "shrinkA": 14,
+            "shrinkB": 14,
+        },
     )
     if label:
         x = start[0] + label_at * (end[0] - start[0])
@@ -57,7 +67,9 @@ def neuron():
     ax.text(3.0, 0.45, r"$z = \sum_i x_i w_i + b$", ha="center", va="top", fontsize=11)
     arrow(ax, (3.0, 2.35), (3.0, 1.2))
     ax.text(3.0, 2.4, "$b$", ha="center", va="bottom", fontsize=12, color=GREY)
-    ax.add_patch(plt.Rectangle((4.35, 0.85), 0.7, 0.7, facecolor="white", edgecolor=GREEN, lw=2))
+    ax.add_patch(
+        plt.Rectangle((4.35, 0.85), 0.7, 0.7, facecolor="white", edgecolor=GREEN, lw=2)
+    )
     ax.text(4.7, 1.2, "$f$", ha="center", va="center", fontsize=13)
     arrow(ax, (3.0, 1.2), (4.35 + 0.25, 1.2))
     arrow(ax, (5.05 - 0.2, 1.2), (6.3, 1.2), "$y = f(z)$", label_at=0.55)
@@ -80,8 +92,20 @@ def two_layer_network():
         node(ax, xy, f"$h_{j}$", ORANGE)
         arrow(ax, xy, output)
     node(ax, output, r"$\hat{y}$", GREEN)
-    ax.text(1.75, 3.05, r"$\mathbf{W}_1\ (3\times 2),\ \mathbf{b}_1$", ha="center", fontsize=11)
-    ax.text(4.25, 3.05, r"$\mathbf{W}_2\ (2\times 1),\ \mathbf{b}_2$", ha="center", fontsize=11)
+    ax.text(
+        1.75,
+        3.05,
+        r"$\mathbf{W}_1\ (3\times 2),\ \mathbf{b}_1$",
+        ha="center",
+        fontsize=11,
+    )
+    ax.text(
+        4.25,
+        3.05,
+        r"$\mathbf{W}_2\ (2\times 1),\ \mathbf{b}_2$",
+        ha="center",
+        fontsize=11,
+    )
     ax.text(
         3.0,
         0.2,
@@ -98,7 +122,11 @@ def two_layer_network():
         va="top",
         fontsize=11,
     )
-    for x, label in [(0.5, "input layer"), (3.0, "hidden layer"), (5.5, "output layer")]:
+    for x, label in [
+        (0.5, "input layer"),
+        (3.0, "hidden layer"),
+        (5.5, "output layer"),
+    ]:
         ax.text(x, -0.45, label, ha="center", va="top", fontsize=10, color=GREY)
     ax.set_xlim(-0.1, 6.6)
     ax.set_ylim(-0.9, 3.4)
@@ -115,7 +143,9 @@ def main(out_dir: Path) -> list[Path]:
         for name, draw in DIAGRAMS.items():
             fig = draw()
             path = out_dir / name
-            fig.savefig(path, bbox_inches="tight", metadata={"Date": None, "Creator": None})
+            fig.savefig(
+                path, bbox_inches="tight", metadata={"Date": None, "Creator": None}
+            )
             plt.close(fig)
             written.append(path)
     return written

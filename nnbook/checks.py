@@ -69,7 +69,9 @@ def expect_tensor(
             f"`{name}` is still `...`: replace the `...` with your answer and run the cell"
         )
     if answer is None:
-        raise AnswerError(f"`{name}` is None: did a function forget to `return` its result?")
+        raise AnswerError(
+            f"`{name}` is None: did a function forget to `return` its result?"
+        )
     if isinstance(answer, (list, tuple)):
         raise AnswerError(
             f"`{name}` is a Python {type(answer).__name__}, not a tensor: wrap it in torch.tensor(...)"
@@ -79,7 +81,9 @@ def expect_tensor(
             f"`{name}` is a NumPy array, not a tensor: convert it with torch.from_numpy(...)"
         )
     if not isinstance(answer, torch.Tensor):
-        raise AnswerError(f"`{name}` should be a torch.Tensor, but it is a {type(answer).__name__}")
+        raise AnswerError(
+            f"`{name}` should be a torch.Tensor, but it is a {type(answer).__name__}"
+        )
     if shape is not None and _shape(answer.shape) != _shape(shape):
         raise AnswerError(
             f"`{name}` has shape {_shape(answer.shape)}, but the expected shape is {_shape(shape)}"
@@ -138,7 +142,9 @@ def expect_number(
     is_numpy = type(answer).__module__ == "numpy"
     if isinstance(answer, torch.Tensor) and answer.numel() == 1:
         if answer.dtype == torch.bool or answer.is_complex():
-            raise AnswerError(f"`{name}` has dtype {answer.dtype}, but a real number is expected")
+            raise AnswerError(
+                f"`{name}` has dtype {answer.dtype}, but a real number is expected"
+            )
         answer = answer.item()
     elif is_numpy and getattr(answer, "size", 0) == 1:
         answer = answer.item()  # a NumPy scalar or one-element array
@@ -154,7 +160,9 @@ def expect_number(
         raise AnswerError(f"`{name}` is {what}, but it should be one number{hint}")
     value = float(answer)
     if not math.isfinite(value):
-        raise AnswerError(f"`{name}` is {'NaN' if math.isnan(value) else value}: {nonfinite}")
+        raise AnswerError(
+            f"`{name}` is {'NaN' if math.isnan(value) else value}: {nonfinite}"
+        )
     if positive and value <= 0:
         raise AnswerError(f"`{name}` is {value:g}, but it must be a positive number")
     if integer:
@@ -169,12 +177,20 @@ def close(answer, expected, *, atol: float = 1e-5, rtol: float = 1e-5) -> bool:
 
     Both are compared on the CPU in float64, so a float32 answer on a GPU is compared fairly.
     """
-    a, b = (torch.as_tensor(x).detach().to("cpu", torch.float64) for x in (answer, expected))
+    a, b = (
+        torch.as_tensor(x).detach().to("cpu", torch.float64) for x in (answer, expected)
+    )
     return a.shape == b.shape and torch.allclose(a, b, atol=atol, rtol=rtol)
 
 
 def explain_slip(
-    value: float, name: str, slips, *, atol: float = 1e-3, rtol: float = 0.0, fmt: str = ".4g"
+    value: float,
+    name: str,
+    slips,
+    *,
+    atol: float = 1e-3,
+    rtol: float = 0.0,
+    fmt: str = ".4g",
 ) -> None:
     """For an answer worked out on paper: raise AnswerError with the reason of the first usual
     slip, `(wrong_value, reason)`, that `value` matches; return if it matches none."""
@@ -221,11 +237,15 @@ def expect_callable(answer: object, name: str) -> Callable:
     if answer is Ellipsis or answer is None:
         expect_tensor(answer, name)  # same messages for `...` and None
     if not callable(answer):
-        raise AnswerError(f"`{name}` should be a function, but it is a {type(answer).__name__}")
+        raise AnswerError(
+            f"`{name}` should be a function, but it is a {type(answer).__name__}"
+        )
     return answer
 
 
-def expect_class(answer: object, name: str, check: str, base: type | None = None) -> type:
+def expect_class(
+    answer: object, name: str, check: str, base: type | None = None
+) -> type:
     """Return `answer` if it is a class (a subclass of `base`, when given); else raise AnswerError.
 
     `check` is the checker's name: an instance of the class gets "pass the class itself, check(Net),
@@ -234,7 +254,9 @@ def expect_class(answer: object, name: str, check: str, base: type | None = None
     if answer is Ellipsis or answer is None:
         expect_tensor(answer, name)  # same messages for `...` and None
     if not inspect.isclass(answer):
-        made_from_a_class = type(answer).__module__ != "builtins" and not inspect.isroutine(answer)
+        made_from_a_class = type(
+            answer
+        ).__module__ != "builtins" and not inspect.isroutine(answer)
         if made_from_a_class or (base is not None and isinstance(answer, base)):
             raise AnswerError(
                 f"pass the class itself, {check}({name}), not an instance, {check}({name}(...))"
@@ -244,6 +266,10 @@ def expect_class(answer: object, name: str, check: str, base: type | None = None
         )
     if base is not None and not issubclass(answer, base):
         torch_nn = base.__module__.startswith("torch.nn")
-        parent = f"nn.{base.__name__}" if torch_nn else base.__name__  # as the chapters write it
-        raise AnswerError(f"`{name}` must subclass {parent}: write `class {name}({parent}):`")
+        parent = (
+            f"nn.{base.__name__}" if torch_nn else base.__name__
+        )  # as the chapters write it
+        raise AnswerError(
+            f"`{name}` must subclass {parent}: write `class {name}({parent}):`"
+        )
     return answer

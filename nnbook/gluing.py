@@ -10,7 +10,9 @@ from typing import Any
 
 try:
     from myst_nb import glue as _myst_glue
-except ImportError:  # pragma: no cover - exercised by tests/test_nnbook.py with the import blocked
+except (
+    ImportError
+):  # pragma: no cover - exercised by tests/test_nnbook.py with the import blocked
     _myst_glue = None
 
 
@@ -27,7 +29,9 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     Strings, torch dtypes and torch devices appear in the prose as plain text, without quotes. Numbers keep their type, so the prose can format them: `{glue:text}`x:.3f``.
     """
     if not name.isidentifier():
-        raise ValueError(f"glue name {name!r} must be a Python identifier, e.g. 'final_loss'")
+        raise ValueError(
+            f"glue name {name!r} must be a Python identifier, e.g. 'final_loss'"
+        )
     # A torch value means torch is imported; importing it here would slow the book build down.
     torch = sys.modules.get("torch")
     if isinstance(value, (str,) if torch is None else (str, torch.dtype, torch.device)):

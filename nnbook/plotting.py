@@ -15,7 +15,15 @@ BOOK_STYLE = {
     "font.size": 10,
     # Colour-blind safe (Okabe-Ito), so lines stay distinguishable for every reader.
     "axes.prop_cycle": mpl.cycler(
-        color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
+        color=[
+            "#0072B2",
+            "#D55E00",
+            "#009E73",
+            "#CC79A7",
+            "#E69F00",
+            "#56B4E9",
+            "#000000",
+        ]
     ),
 }
 

@@ -18,12 +18,8 @@ jupytext:
 kernelspec: {display_name: Python 3, language: python, name: python3}
 ---
 """
-DEVICE_LINE = (
-    'device = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")'
-)
-ENVIRONMENT_LINE = (
-    'print(f"torch {torch.__version__}, running on {device}")'  # read by the status page
-)
+DEVICE_LINE = 'device = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")'
+ENVIRONMENT_LINE = 'print(f"torch {torch.__version__}, running on {device}")'  # read by the status page
 
 
 @cache
@@ -71,4 +67,6 @@ def glued_names(path: Path) -> set[str]:
 
 def glue_references(path: Path) -> set[str]:
     """Names used in the prose by {glue:...}`name` roles and ```{glue:md} name directives."""
-    return set(re.findall(r"\{glue(?::\w+)?\}(?:`|\s+)(\w+)", path.read_text(encoding="utf-8")))
+    return set(
+        re.findall(r"\{glue(?::\w+)?\}(?:`|\s+)(\w+)", path.read_text(encoding="utf-8"))
+    )

@@ -32,7 +32,9 @@ LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes (0x08), 1 dimension (0x01)
 SIDE = 28
 NUM_CLASSES = 10
 STANDIN_DIR = "standin"
-STANDIN_MANIFEST = "standin.json"  # marks a root that holds a stand-in, and records how it was made
+STANDIN_MANIFEST = (
+    "standin.json"  # marks a root that holds a stand-in, and records how it was made
+)
 STANDIN_VERSION = 1
 STANDIN_SIZES = {"train": 12_000, "test": 2_000}
 STANDIN_SEED = 2017
@@ -86,8 +88,12 @@ def try_download(root: Path, timeout: float = 10.0) -> bool:
     try:
         for train in (True, False):
             datasets.FashionMNIST(root, train=train, download=True)
-    except Exception as err:  # no network, a proxy, a timeout, a bad checksum: all mean "no"
-        print(f"FashionMNIST download failed ({type(err).__name__}); using a stand-in instead")
+    except (
+        Exception
+    ) as err:  # no network, a proxy, a timeout, a bad checksum: all mean "no"
+        print(
+            f"FashionMNIST download failed ({type(err).__name__}); using a stand-in instead"
+        )
         return False
     finally:
         socket.setdefaulttimeout(previous)
@@ -118,7 +124,9 @@ def idx_bytes(array: np.ndarray) -> bytes:
     if array.dtype != np.uint8:
         raise TypeError(f"IDX files here hold uint8 values, not {array.dtype}")
     if array.ndim not in (1, 3):
-        raise ValueError(f"expected labels (1-d) or images (3-d), got {array.ndim} dimensions")
+        raise ValueError(
+            f"expected labels (1-d) or images (3-d), got {array.ndim} dimensions"
+        )
     magic = 0x0800 + array.ndim
     header = struct.pack(f">{1 + array.ndim}i", magic, *array.shape)
     return header + np.ascontiguousarray(array).tobytes()
@@ -136,7 +144,9 @@ def write_idx(path: Path | str, array: np.ndarray) -> Path:
     path = Path(path)
     data = idx_bytes(array)
     if path.suffix == ".gz":
-        data = gzip.compress(data, compresslevel=6, mtime=0)  # mtime=0: the same bytes every time
+        data = gzip.compress(
+            data, compresslevel=6, mtime=0
+        )  # mtime=0: the same bytes every time
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, data)
     return path
@@ -149,7 +159,9 @@ _PIXEL = 2.0 / SIDE  # one pixel in the [-1, 1] coordinates used below
 
 def _band(t, lo, hi):
     """1 where lo < t < hi, 0 outside, with edges one pixel wide (anti-aliased)."""
-    return np.clip((t - lo) / _PIXEL + 0.5, 0, 1) * np.clip((hi - t) / _PIXEL + 0.5, 0, 1)
+    return np.clip((t - lo) / _PIXEL + 0.5, 0, 1) * np.clip(
+        (hi - t) / _PIXEL + 0.5, 0, 1
+    )
 
 
 def _bar(u, v, x0, y0, angle, length, half_width):
@@ -178,7 +190,9 @@ def _chance(rng, n, p):
     return (rng.random((n, 1, 1)) < p).astype(np.float32)
 
 
-def _top(u, v, rng, n, *, sleeves, long_sleeves, bottom, neck, v_neck, front, cuffs, pattern):
+def _top(
+    u, v, rng, n, *, sleeves, long_sleeves, bottom, neck, v_neck, front, cuffs, pattern
+):
     """A top: a body, two sleeves, a neckline and a few details, each drawn at random.
 
     T-shirts, pullovers, coats and shirts differ only in the ranges of these numbers, and the ranges
@@ -186,18 +200,28 @@ def _top(u, v, rng, n, *, sleeves, long_sleeves, bottom, neck, v_neck, front, cu
     """
     w = _params(rng, n, 0.3, 0.47)  # half the width of the body
     is_long = _chance(rng, n, long_sleeves)
-    length = is_long * _params(rng, n, 0.7, 1.05) + (1 - is_long) * _params(rng, n, *sleeves)
-    angle = is_long * _params(rng, n, 1.0, 1.4) + (1 - is_long) * _params(rng, n, 0.3, 0.8)
+    length = is_long * _params(rng, n, 0.7, 1.05) + (1 - is_long) * _params(
+        rng, n, *sleeves
+    )
+    angle = is_long * _params(rng, n, 1.0, 1.4) + (1 - is_long) * _params(
+        rng, n, 0.3, 0.8
+    )
     body = _band(u, -w, w) * _band(v, -0.6, _params(rng, n, *bottom))
     left = _bar(-u, v, w - 0.1, -0.47, angle, length, _params(rng, n, 0.1, 0.15))
     right = _bar(u, v, w - 0.1, -0.47, angle, length, _params(rng, n, 0.1, 0.15))
     mask = _union(body, left, right)
-    mask = mask * (1 - _disk(u, v, 0.0, -0.62, _params(rng, n, *neck)))  # a round neckline
+    mask = mask * (
+        1 - _disk(u, v, 0.0, -0.62, _params(rng, n, *neck))
+    )  # a round neckline
     vee = _band(np.abs(u), -1, 0.5 * (v + 0.62)) * _band(v, -0.62, -0.2)
     mask = mask * (1 - _params(rng, n, *v_neck) * vee)
     line = _band(u, -0.03, 0.03) * _band(v, -0.4, 1)  # a zip, or a row of buttons
-    mask = mask * (1 - _params(rng, n, *front) * line * (np.sin(v * 25) > _params(rng, n, -1, 0.7)))
-    mask = mask * (1 - _params(rng, n, *cuffs) * _band(v, 0.45, 0.75))  # ribbed hems and cuffs
+    mask = mask * (
+        1 - _params(rng, n, *front) * line * (np.sin(v * 25) > _params(rng, n, -1, 0.7))
+    )
+    mask = mask * (
+        1 - _params(rng, n, *cuffs) * _band(v, 0.45, 0.75)
+    )  # ribbed hems and cuffs
     stripes = np.sin(_params(rng, n, 12, 25) * (u * _params(rng, n, -1, 1) + v)) > 0
     return mask * (1 - _params(rng, n, 0.0, 0.4) * _chance(rng, n, pattern) * stripes)
 
@@ -283,8 +307,14 @@ def _trouser(u, v, rng, n):
 def _dress(u, v, rng, n):
     top, bottom = _params(rng, n, 0.12, 0.25), _params(rng, n, 0.28, 0.6)
     waist = _params(rng, n, 0.0, 0.08)
-    half_width = top + (bottom - top) * np.clip((v + 0.75) / 1.65, 0, 1) - waist * _band(v, -0.3, 0)
-    straps = _band(np.abs(u), top - 0.08, top) * _band(v, -0.95, -0.7) * _chance(rng, n, 0.6)
+    half_width = (
+        top
+        + (bottom - top) * np.clip((v + 0.75) / 1.65, 0, 1)
+        - waist * _band(v, -0.3, 0)
+    )
+    straps = (
+        _band(np.abs(u), top - 0.08, top) * _band(v, -0.95, -0.7) * _chance(rng, n, 0.6)
+    )
     return _union(_band(u, -half_width, half_width) * _band(v, -0.75, 0.9), straps)
 
 

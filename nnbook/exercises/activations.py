@@ -24,7 +24,10 @@ SOFTMAX_INPUTS = [
         "a batch of 3 rows of 3 logits",
         torch.tensor([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [-1.0, 5.0, 2.0]]),
     ),
-    ("huge logits [[1000.0, 1001.0, 1002.0]]", torch.tensor([[1000.0, 1001.0, 1002.0]])),
+    (
+        "huge logits [[1000.0, 1001.0, 1002.0]]",
+        torch.tensor([[1000.0, 1001.0, 1002.0]]),
+    ),
     (
         "very negative logits [[-1000.0, -1001.0, -1002.0]]",
         torch.tensor([[-1000.0, -1001.0, -1002.0]]),
@@ -47,7 +50,11 @@ LEAKY_INPUTS = [
         torch.randn(4, 3, generator=torch.Generator().manual_seed(1)),
         0.01,
     ),
-    ("z = [-2, -1, 1, 2] with negative_slope=0.2", torch.tensor([-2.0, -1.0, 1.0, 2.0]), 0.2),
+    (
+        "z = [-2, -1, 1, 2] with negative_slope=0.2",
+        torch.tensor([-2.0, -1.0, 1.0, 2.0]),
+        0.2,
+    ),
 ]
 
 
@@ -94,8 +101,12 @@ def check_leaky_relu_grad(leaky_relu_grad):
             raise AnswerError(f"on {label}: {err}") from None
         out = out.detach().cpu()
         expected = torch.where(z > 0, 1.0, slope)
-        at_zero = z == 0  # the derivative is undefined at 0: either one-sided slope is accepted
-        expected = torch.where(at_zero & torch.isclose(out, torch.ones_like(out)), 1.0, expected)
+        at_zero = (
+            z == 0
+        )  # the derivative is undefined at 0: either one-sided slope is accepted
+        expected = torch.where(
+            at_zero & torch.isclose(out, torch.ones_like(out)), 1.0, expected
+        )
         wrong = ~torch.isclose(out, expected, atol=1e-6)
         if wrong.any():
             i = tuple(int(k) for k in wrong.nonzero()[0])

@@ -31,7 +31,9 @@ ATOL = RTOL = 1e-5
 def _network(X, y, W1, b1, W2, b2) -> dict:
     """Autograd's gradients of the sigmoid network, and the intermediates the hints need, on the CPU."""
     X, y = X.detach().cpu(), y.detach().cpu()
-    W1, b1, W2, b2 = (p.detach().cpu().clone().requires_grad_() for p in (W1, b1, W2, b2))
+    W1, b1, W2, b2 = (
+        p.detach().cpu().clone().requires_grad_() for p in (W1, b1, W2, b2)
+    )
     Z1 = X @ W1 + b1
     H1 = torch.sigmoid(Z1)
     y_hat = H1 @ W2 + b2
@@ -51,7 +53,9 @@ def _network(X, y, W1, b1, W2, b2) -> dict:
     return {"X": X, "N": N, "m": m, "dZ1": dZ1, "W1": W1.grad, "b1": b1.grad}
 
 
-def _explain_values(answer: torch.Tensor, expected: torch.Tensor, name: str, mistakes) -> None:
+def _explain_values(
+    answer: torch.Tensor, expected: torch.Tensor, name: str, mistakes
+) -> None:
     """Raise AnswerError naming the mistake that explains `answer`, or its largest difference."""
     answer = answer.detach().to("cpu", expected.dtype)
     if close(answer, expected, atol=ATOL, rtol=RTOL):
@@ -62,7 +66,9 @@ def _explain_values(answer: torch.Tensor, expected: torch.Tensor, name: str, mis
     expect_close(answer, expected, name, atol=ATOL, rtol=RTOL)
 
 
-def _scale_mistakes(expected: torch.Tensor, N: int, m: int) -> list[tuple[torch.Tensor, str]]:
+def _scale_mistakes(
+    expected: torch.Tensor, N: int, m: int
+) -> list[tuple[torch.Tensor, str]]:
     """The gradient when one piece of dL/dy_hat = 2 (y_hat - y) / (N m) is lost, and the reason."""
     return [
         (
@@ -83,7 +89,10 @@ def _scale_mistakes(expected: torch.Tensor, N: int, m: int) -> list[tuple[torch.
             f"it is {m} times too large; the loss is the mean of all N m = {N * m} entries, "
             "so divide by m as well as N",
         ),
-        (expected / 2, "it is half the gradient; the derivative of the square brings a factor 2"),
+        (
+            expected / 2,
+            "it is half the gradient; the derivative of the square brings a factor 2",
+        ),
     ]
 
 
@@ -96,7 +105,11 @@ def check_grad_W1(dW1, X, y, W1, b1, W2, b2):
     """
     net = _network(X, y, W1, b1, W2, b2)
     expected = net["W1"]
-    if isinstance(dW1, torch.Tensor) and dW1.ndim == 2 and tuple(dW1.shape) != tuple(W1.shape):
+    if (
+        isinstance(dW1, torch.Tensor)
+        and dW1.ndim == 2
+        and tuple(dW1.shape) != tuple(W1.shape)
+    ):
         if tuple(dW1.shape) == tuple(W1.shape)[::-1]:
             hint = (
                 "and it holds the transpose of the gradient"
@@ -125,8 +138,12 @@ def check_grad_W1(dW1, X, y, W1, b1, W2, b2):
         ),
         *_scale_mistakes(expected, net["N"], net["m"]),
     ]
-    if W1.shape[0] == W1.shape[1]:  # a square W1: the shape test above cannot see a transpose
-        mistakes.append((expected.T, "it holds the transpose of the gradient; dW1 = X.T @ dZ1"))
+    if (
+        W1.shape[0] == W1.shape[1]
+    ):  # a square W1: the shape test above cannot see a transpose
+        mistakes.append(
+            (expected.T, "it holds the transpose of the gradient; dW1 = X.T @ dZ1")
+        )
     _explain_values(dW1, expected, "dW1", mistakes)
     return "Each entry of X.T @ dZ1 sums the contributions of all the examples in the batch."
 
@@ -181,8 +198,12 @@ def check_grad_b1(db1, X, y, W1, b1, W2, b2):
         ),
         *_scale_mistakes(expected, N, net["m"]),
     ]
-    if N == h:  # the shape test above cannot tell a sum over the wrong axis; the values can
-        mistakes.append((dZ1["right"].sum(dim=1), "it sums over the hidden units; sum over dim=0"))
+    if (
+        N == h
+    ):  # the shape test above cannot tell a sum over the wrong axis; the values can
+        mistakes.append(
+            (dZ1["right"].sum(dim=1), "it sums over the hidden units; sum over dim=0")
+        )
     _explain_values(db1, expected, "db1", mistakes)
     return "b1 is added to every row, so its gradient sums dL/dZ1 over the examples."
 
@@ -218,7 +239,10 @@ def check_one_unit_gradient(dL_dw1):
             right / x,
             f"that is dL/dz1 (and dL/db1); z1 = w1 x + b1, so dL/dw1 also multiplies by x = {x:g}",
         ),
-        (right / 2, "the derivative of (y_hat - y)**2 is 2 (y_hat - y): a factor 2 is missing"),
+        (
+            right / 2,
+            "the derivative of (y_hat - y)**2 is 2 (y_hat - y): a factor 2 is missing",
+        ),
         (
             -right,
             f"the sign is flipped: dL/dy_hat = 2 (y_hat - y) = {d_y_hat:g}, prediction minus "
@@ -236,7 +260,10 @@ def check_one_unit_gradient(dL_dw1):
             right / slope * (1 - h**2),
             f"1 - h**2 is the derivative of tanh; the sigmoid's is h (1 - h) = {slope:g}",
         ),
-        (right / w2, f"the factor w2 = {w2:g} is missing: y_hat depends on h through w2"),
+        (
+            right / w2,
+            f"the factor w2 = {w2:g} is missing: y_hat depends on h through w2",
+        ),
         (
             d_y_hat * h,
             "that is dL/dw2 = dL/dy_hat * h; the exercise asks for dL/dw1, one layer further back",

@@ -18,7 +18,9 @@ from nnbook.checks import (
     reader_code,
 )
 
-UPDATE_LR = 0.1  # the learning rate with which check_sgd_update calls the reader's function
+UPDATE_LR = (
+    0.1  # the learning rate with which check_sgd_update calls the reader's function
+)
 TRAIN_LR = 0.05  # and with which it then trains a small regression network
 TRAIN_EPOCHS = 200
 FOUR_BITS = 4
@@ -40,7 +42,10 @@ def _call_update(update, params, lr) -> None:
 
 
 def _all_close(tensors, expected) -> bool:
-    return all(close(t, e, atol=1e-6, rtol=1e-5) for t, e in zip(tensors, expected, strict=True))
+    return all(
+        close(t, e, atol=1e-6, rtol=1e-5)
+        for t, e in zip(tensors, expected, strict=True)
+    )
 
 
 def _check_one_step(update) -> None:
@@ -58,16 +63,21 @@ def _check_one_step(update) -> None:
     _call_update(update, list(params), UPDATE_LR)
 
     after = [
-        expect_tensor(p.detach(), f"params[{i}] after the update") for i, p in enumerate(params)
+        expect_tensor(p.detach(), f"params[{i}] after the update")
+        for i, p in enumerate(params)
     ]
     if any(a.shape != b.shape for a, b in zip(after, before, strict=True)):
-        raise AnswerError("the update changed the shape of a parameter: change its values only")
+        raise AnswerError(
+            "the update changed the shape of a parameter: change its values only"
+        )
     if _all_close(after, before):
         raise AnswerError(
             "the parameters did not change: did you reset p.grad before using it, or write "
             "`p = p - ...`, which makes a new tensor instead of updating p in place?"
         )
-    if _all_close(after, [p + UPDATE_LR * g for p, g in zip(before, grads, strict=True)]):
+    if _all_close(
+        after, [p + UPDATE_LR * g for p, g in zip(before, grads, strict=True)]
+    ):
         raise AnswerError(
             "the parameters moved along the gradient, uphill, so the loss would grow: "
             "subtract lr * p.grad"
@@ -141,7 +151,9 @@ def _check_four_bit_data(X4: torch.Tensor, y4: torch.Tensor) -> None:
     X4, y4 = X4.detach().cpu(), y4.detach().cpu()
     not_bits = X4[(X4 != 0) & (X4 != 1)]
     if not_bits.numel():
-        raise AnswerError(f"`X4` should hold bits, 0 or 1, but it contains {not_bits[0].item():g}")
+        raise AnswerError(
+            f"`X4` should hold bits, 0 or 1, but it contains {not_bits[0].item():g}"
+        )
     values = (X4 @ PLACE_VALUES).long()
     missing = sorted(set(range(FOUR_BIT_CLASSES)) - set(values.tolist()))
     if missing:
@@ -169,11 +181,15 @@ def check_four_bit_classifier(X4, y4, net4):
     Any order of the 16 rows is accepted, as long as y4 holds the value of each row of X4, and any
     network that maps X4 to one row of 16 logits per example.
     """
-    X4 = expect_tensor(X4, "X4", shape=(FOUR_BIT_CLASSES, FOUR_BITS), dtype=torch.float32)
+    X4 = expect_tensor(
+        X4, "X4", shape=(FOUR_BIT_CLASSES, FOUR_BITS), dtype=torch.float32
+    )
     y4 = expect_tensor(y4, "y4", shape=(FOUR_BIT_CLASSES,), dtype=torch.int64)
     _check_four_bit_data(X4, y4)
     net4 = expect_callable(net4, "net4")
-    with reader_code("net4(X4)", hints={"": "; does net4 take 4 inputs, on X4's device?"}):
+    with reader_code(
+        "net4(X4)", hints={"": "; does net4 take 4 inputs, on X4's device?"}
+    ):
         with torch.no_grad():
             logits = net4(X4)
     logits = expect_tensor(logits, "net4(X4)").detach().cpu()
@@ -192,5 +208,7 @@ def check_four_bit_classifier(X4, y4, net4):
             f"net4 gives {logits.shape[1]} logits per example, but 4-bit numbers fall into "
             f"{FOUR_BIT_CLASSES} classes, 0 to 15"
         )
-    F.cross_entropy(logits.float(), y4.cpu())  # the pair is ready for the classification loss
+    F.cross_entropy(
+        logits.float(), y4.cpu()
+    )  # the pair is ready for the classification loss
     return "16 logits per example and integer labels: ready for F.cross_entropy."

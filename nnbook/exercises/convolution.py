@@ -71,7 +71,9 @@ def check_conv2d(my_conv2d):
             f"output pixel {worst} (yours {got[worst].item():.4g}, expected "
             f"{expected[worst].item():.4g})"
         )
-    return "Your convolution matches F.conv2d for every shape, stride and padding tried."
+    return (
+        "Your convolution matches F.conv2d for every shape, stride and padding tried."
+    )
 
 
 def exercise_stack() -> nn.Sequential:
@@ -94,7 +96,9 @@ def _conv_counts(stack, *, biases=True, in_channels=True, kernel_area=True):
             kh, kw = layer.kernel_size
             area = kh * kw if kernel_area else kh
             c_in = layer.in_channels if in_channels else 1
-            total += layer.out_channels * c_in * area + (layer.out_channels if biases else 0)
+            total += layer.out_channels * c_in * area + (
+                layer.out_channels if biases else 0
+            )
     return total
 
 
@@ -185,7 +189,11 @@ def check_receptive_field(receptive_field_dilated):
                 f"for {layers} your function returns a {type(got).__name__}, {got!r}: return only "
                 "the size, one int"
             )
-        if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
+        if (
+            isinstance(got, torch.Tensor)
+            and got.numel() == 1
+            and not got.is_floating_point()
+        ):
             got = int(got.item())
         if not isinstance(got, numbers.Integral) or isinstance(got, bool):
             raise AnswerError(
@@ -203,4 +211,6 @@ def check_receptive_field(receptive_field_dilated):
         elif got == receptive_field_formula(layers, jump=False):
             message += ": after a stride, each step of a later kernel moves `jump` input pixels"
         raise AnswerError(message)
-    return "That is the receptive field that the gradient measures, for every stack tried."
+    return (
+        "That is the receptive field that the gradient measures, for every stack tried."
+    )

@@ -2,7 +2,14 @@
 
 import torch
 
-from nnbook.checks import AnswerError, call_answer, checker, close, expect_callable, expect_tensor
+from nnbook.checks import (
+    AnswerError,
+    call_answer,
+    checker,
+    close,
+    expect_callable,
+    expect_tensor,
+)
 
 TOL = {"atol": 1e-5, "rtol": 1e-4}
 
@@ -48,13 +55,17 @@ def _three_index_tensors(result, label: str, n: int) -> list[torch.Tensor]:
     every = torch.cat(parts)
     counts = torch.bincount(every.clamp(0, n), minlength=n + 1)
     if (every < 0).any() or (every >= n).any():
-        raise AnswerError(f"the indices must lie between 0 and {n - 1}, the positions of y")
+        raise AnswerError(
+            f"the indices must lie between 0 and {n - 1}, the positions of y"
+        )
     if (counts > 1).any():
         i = int((counts > 1).nonzero()[0])
         raise AnswerError(f"index {i} appears in more than one split, or twice in one")
     if (counts[:n] == 0).any():
         missing = int((counts[:n] == 0).sum())
-        raise AnswerError(f"{missing} indices are in no split: together they must cover 0..{n - 1}")
+        raise AnswerError(
+            f"{missing} indices are in no split: together they must cover 0..{n - 1}"
+        )
     return parts
 
 
@@ -68,10 +79,14 @@ def check_stratified_split(stratified_split):
     for seed in SPLIT_SEEDS:
         label = f"stratified_split(y, {list(SPLIT_FRACTIONS)}, generator seeded {seed})"
         generator = torch.Generator().manual_seed(seed)
-        result = call_answer(fn, "stratified_split", f"seed {seed}", y, SPLIT_FRACTIONS, generator)
+        result = call_answer(
+            fn, "stratified_split", f"seed {seed}", y, SPLIT_FRACTIONS, generator
+        )
         parts = _three_index_tensors(result, label, n)
         for k, n_k in enumerate(STRATA_COUNTS):
-            for name, fraction, part in zip(SPLIT_NAMES, SPLIT_FRACTIONS, parts, strict=True):
+            for name, fraction, part in zip(
+                SPLIT_NAMES, SPLIT_FRACTIONS, parts, strict=True
+            ):
                 got = int((y[part] == k).sum())
                 if abs(got - fraction * n_k) > 1:
                     raise AnswerError(
@@ -89,13 +104,18 @@ def check_stratified_split(stratified_split):
             torch.Generator().manual_seed(seed),
         )
         again = _three_index_tensors(again, label, n)
-        if any(set(a.tolist()) != set(b.tolist()) for a, b in zip(parts, again, strict=True)):
+        if any(
+            set(a.tolist()) != set(b.tolist())
+            for a, b in zip(parts, again, strict=True)
+        ):
             raise AnswerError(
                 "two calls with generators seeded alike give different splits: draw every random "
                 "permutation from the `generator` argument, torch.randperm(..., generator=generator)"
             )
     first, second = splits[SPLIT_SEEDS[0]], splits[SPLIT_SEEDS[1]]
-    if all(set(a.tolist()) == set(b.tolist()) for a, b in zip(first, second, strict=True)):
+    if all(
+        set(a.tolist()) == set(b.tolist()) for a, b in zip(first, second, strict=True)
+    ):
         raise AnswerError(
             "generators with different seeds give the same split: the split must be random, drawn "
             "from the `generator`, not the first examples of each class"
@@ -127,7 +147,9 @@ def _per_feature(answer, name: str, X: torch.Tensor, n_train: int) -> torch.Tens
             "feature"
         )
     if not answer.is_floating_point():
-        raise AnswerError(f"`{name}` has dtype {answer.dtype}: statistics of features are floats")
+        raise AnswerError(
+            f"`{name}` has dtype {answer.dtype}: statistics of features are floats"
+        )
     if torch.isinf(answer).any():
         raise AnswerError(f"`{name}` contains inf: look for a division by zero")
     return answer.detach().cpu().reshape(n_features).to(X.dtype)
@@ -166,7 +188,9 @@ def check_train_statistics(mean, std, X, train_indices):
                     f"`{name}` was computed on {label}, not on the {n_train} training examples: "
                     "the validation and test examples must stay unseen"
                 )
-        if name == "std" and any(close(answer, s**2, **TOL) for s in statistic(X_train)):
+        if name == "std" and any(
+            close(answer, s**2, **TOL) for s in statistic(X_train)
+        ):
             raise AnswerError(
                 "`std` equals the variance of the training features: take its square root"
             )

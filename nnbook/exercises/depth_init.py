@@ -26,8 +26,12 @@ STACKS = [
 # is steady enough for a band that every Kaiming-style draw passes and a wrong variance misses.
 N_STACKS = 6
 STD_BAND = (0.6, 1.1)  # Kaiming gives sqrt(1 - 1/pi) ~ 0.83 at every layer
-RELU_STD_RATIO = math.sqrt(1 - 1 / math.pi)  # std(ReLU(z)) / sqrt(E[ReLU(z)^2]) for normal z
-HINTS = {"leaf Variable": " (change a parameter inside `with torch.no_grad():`, or use nn.init)"}
+RELU_STD_RATIO = math.sqrt(
+    1 - 1 / math.pi
+)  # std(ReLU(z)) / sqrt(E[ReLU(z)^2]) for normal z
+HINTS = {
+    "leaf Variable": " (change a parameter inside `with torch.no_grad():`, or use nn.init)"
+}
 
 
 def _weight_problem(layer: nn.Linear, n_in: int, n_out: int) -> str | None:
@@ -83,12 +87,16 @@ def _stack(fn, widths: list[int], label: str) -> list[nn.Linear]:
     layers = []
     for k, (n_in, n_out) in enumerate(itertools.pairwise(widths), start=1):
         layer = nn.Linear(n_in, n_out)
-        with reader_code("`init_relu(layer)`", where=f"layer {k} of {label}", hints=HINTS):
+        with reader_code(
+            "`init_relu(layer)`", where=f"layer {k} of {label}", hints=HINTS
+        ):
             result = fn(layer)
         layer = result if isinstance(result, nn.Linear) else layer
         problem = _weight_problem(layer, n_in, n_out)
         if problem:
-            raise AnswerError(f"after init_relu, layer {k} of {label} is wrong: {problem}")
+            raise AnswerError(
+                f"after init_relu, layer {k} of {label} is wrong: {problem}"
+            )
         layers.append(layer.float().cpu())
     return layers
 
@@ -110,7 +118,9 @@ def check_init_relu(init_relu):
     averages = []
     for label, widths in STACKS:
         sums = [0.0] * (len(widths) - 1)
-        with torch.random.fork_rng(devices=[]):  # the reader's draws do not disturb the caller's
+        with torch.random.fork_rng(
+            devices=[]
+        ):  # the reader's draws do not disturb the caller's
             torch.manual_seed(0)
             stacks = [_stack(fn, widths, label) for _ in range(N_STACKS)]
         gen = torch.Generator().manual_seed(1)
@@ -203,7 +213,10 @@ def _clip_cases():
     gen = torch.Generator().manual_seed(0)
     mixed = [torch.randn(4, 3, generator=gen), torch.randn(3, generator=gen)]
     mixed.append(torch.randn(1, 4, generator=gen))
-    small = [0.1 * torch.randn(5, generator=gen), 0.1 * torch.randn(2, 2, generator=gen)]
+    small = [
+        0.1 * torch.randn(5, generator=gen),
+        0.1 * torch.randn(2, 2, generator=gen),
+    ]
     return [
         (
             "gradients [3, 4] and [[12]] (total norm 13) with max_norm=1",
@@ -213,7 +226,11 @@ def _clip_cases():
             ],
             1.0,
         ),
-        ("three random gradients of shapes (4, 3), (3,), (1, 4) with max_norm=0.5", mixed, 0.5),
+        (
+            "three random gradients of shapes (4, 3), (3,), (1, 4) with max_norm=0.5",
+            mixed,
+            0.5,
+        ),
         (
             f"two small gradients (total norm {torch.sqrt(sum((g**2).sum() for g in small)):.2f})"
             " with max_norm=5",

@@ -5,7 +5,14 @@ from collections.abc import Callable
 
 import torch
 
-from nnbook.checks import AnswerError, checker, close, expect_callable, expect_number, reader_code
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    close,
+    expect_callable,
+    expect_number,
+    reader_code,
+)
 
 # Relative tolerance for a derivative worked out by hand: three significant digits. Rounding each
 # intermediate value to four digits stays well inside it, and every hinted mistake is far outside.
@@ -20,7 +27,10 @@ DIFFERENCE_CASES = [
     ("f(x) = exp(x) at x = -1", math.exp, -1.0, math.exp(-1.0)),
     ("f(x) = 1 / x at x = 2", lambda x: 1 / x, 2.0, -0.25),
 ]
-STEPS = (0.1, 0.01)  # the error of an O(h**2) method falls 100-fold between them, O(h) 10-fold
+STEPS = (
+    0.1,
+    0.01,
+)  # the error of an O(h**2) method falls 100-fold between them, O(h) 10-fold
 
 
 def tanh_neuron_grad(w: float, x: float, b: float, y: float) -> float:
@@ -80,7 +90,9 @@ def check_tanh_neuron_grad(dL_dw, w, x, b, y):
     ]
     for value, why in slips:
         if close(answer, value, rtol=GRAD_RTOL, atol=1e-9):
-            raise AnswerError(f"`dL_dw` is {answer:.4g}, but autograd gives {expected:.4g}: {why}")
+            raise AnswerError(
+                f"`dL_dw` is {answer:.4g}, but autograd gives {expected:.4g}: {why}"
+            )
     if close(answer, expected, rtol=0.03, atol=1e-9):
         raise AnswerError(
             f"`dL_dw` is {answer:.6g}, close to autograd's {expected:.6g} but not within 3 "

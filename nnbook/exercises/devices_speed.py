@@ -40,7 +40,9 @@ def _a(obj: object) -> str:
     return f"{'an' if vowel_sound else 'a'} {name}"
 
 
-def _compare(result, original, target: torch.device, path: str, with_values: bool) -> None:
+def _compare(
+    result, original, target: torch.device, path: str, with_values: bool
+) -> None:
     """Raise AnswerError for the first place where `result` is not `original` moved to `target`."""
     if result is None and original is not None:
         raise AnswerError(
@@ -67,7 +69,9 @@ def _compare(result, original, target: torch.device, path: str, with_values: boo
                 f"{tuple(result.shape)}"
             )
         if with_values and not torch.equal(result.cpu(), original.cpu()):
-            raise AnswerError(f"the tensor at {path} changed its values: moving must copy them")
+            raise AnswerError(
+                f"the tensor at {path} changed its values: moving must copy them"
+            )
         return
     if isinstance(original, dict):
         if not isinstance(result, dict):
@@ -84,9 +88,9 @@ def _compare(result, original, target: torch.device, path: str, with_values: boo
         return
     if isinstance(original, (tuple, list)):
         kind = type(original).__name__
-        if not isinstance(result, (tuple, list)) or isinstance(result, tuple) != isinstance(
-            original, tuple
-        ):
+        if not isinstance(result, (tuple, list)) or isinstance(
+            result, tuple
+        ) != isinstance(original, tuple):
             raise AnswerError(
                 f"{path} was {_a(original)} and came back as {_a(result)}: keep the same containers"
             )
@@ -97,7 +101,9 @@ def _compare(result, original, target: torch.device, path: str, with_values: boo
         for i, (res, orig) in enumerate(zip(result, original, strict=True)):
             _compare(res, orig, target, f"{path}[{i}]", with_values)
         return
-    if result is not original and not (type(result) is type(original) and result == original):
+    if result is not original and not (
+        type(result) is type(original) and result == original
+    ):
         raise AnswerError(
             f"{path} was {original!r}, which is not a tensor, and came back as {result!r}: "
             "leave it unchanged"
@@ -114,11 +120,17 @@ def check_to_device(to_device, device):
     to_device = expect_callable(to_device, "to_device")
     for target, with_values in ((META, False), (torch.device(device), True)):
         batch = sample_batch()
-        result = call_answer(to_device, "to_device", f"a batch for {target}", batch, target)
+        result = call_answer(
+            to_device, "to_device", f"a batch for {target}", batch, target
+        )
         if result is Ellipsis:
-            raise AnswerError("`to_device` returns `...`: replace the `...` with your code")
+            raise AnswerError(
+                "`to_device` returns `...`: replace the `...` with your code"
+            )
         if result is None:
-            raise AnswerError("`to_device` returned None: did it forget to `return` the batch?")
+            raise AnswerError(
+                "`to_device` returned None: did it forget to `return` the batch?"
+            )
         _compare(result, sample_batch(), target, "batch", with_values)
     return "Every tensor moved, whatever the nesting, and everything else stayed as it was."
 
@@ -135,15 +147,23 @@ def check_linear_gflops(gflops, batch_size, n_in, n_out, seconds):
     expected = flop / seconds / 1e9
     with_bias = (flop + batch_size * n_out) / seconds / 1e9
     if any(math.isclose(value, rate, rel_tol=1e-3) for rate in (expected, with_bias)):
-        return f"{flop:,} operations in {seconds * 1e3:.3g} ms is {expected:.3g} GFLOP/s."
+        return (
+            f"{flop:,} operations in {seconds * 1e3:.3g} ms is {expected:.3g} GFLOP/s."
+        )
     ratio = value / expected
     hints = [
-        (0.5, "it is half the rate: each multiply-add counts as two operations, 2 * N * n * m"),
+        (
+            0.5,
+            "it is half the rate: each multiply-add counts as two operations, 2 * N * n * m",
+        ),
         (1e9, "it is in FLOP/s, not GFLOP/s: divide by 1e9"),
         (seconds, "it is a number of GFLOP, not a rate: divide by the time in seconds"),
         (seconds**2, "it multiplies by the time instead of dividing by it"),
         (1 / batch_size, "it counts one example: multiply by the batch size N as well"),
-        (1e-3, "it is 1000 times too small: divide by the time in seconds, not milliseconds"),
+        (
+            1e-3,
+            "it is 1000 times too small: divide by the time in seconds, not milliseconds",
+        ),
         (1e3, "it is 1000 times too large: divide by 1e9 for GFLOP/s, not by 1e6"),
     ]
     for factor, hint in hints:

@@ -7,7 +7,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnbook.checks import AnswerError, checker, close, expect_callable, expect_tensor, reader_code
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    close,
+    expect_callable,
+    expect_tensor,
+    reader_code,
+)
 
 # Shard sizes: equal shards first (where a sum instead of a mean shows), then unequal ones.
 SHARD_CASES = [[6, 6], [4, 4, 4], [8, 4], [5, 4, 3], [12]]
@@ -36,7 +43,9 @@ def _gradients(net, X, y):
 
 
 def _all_close(answer, expected) -> bool:
-    return all(close(a, e, atol=1e-7, rtol=1e-5) for a, e in zip(answer, expected, strict=True))
+    return all(
+        close(a, e, atol=1e-7, rtol=1e-5) for a, e in zip(answer, expected, strict=True)
+    )
 
 
 @checker
@@ -117,7 +126,11 @@ def check_shard_indices(shard_indices):
                     "wrap it in torch.tensor(..., dtype=torch.int64)"
                 )
             answer = expect_tensor(answer, call)
-            if answer.is_floating_point() or answer.dtype == torch.bool or answer.is_complex():
+            if (
+                answer.is_floating_point()
+                or answer.dtype == torch.bool
+                or answer.is_complex()
+            ):
                 raise AnswerError(
                     f"`{call}` has dtype {answer.dtype}, but indices are integers: "
                     "use torch.arange or .long()"
@@ -134,7 +147,9 @@ def check_shard_indices(shard_indices):
                         f"`{call}` returned index {i}, but the indices run from 0 to {n - 1}"
                     )
                 if i in owner:
-                    where = "twice" if owner[i] == rank else f"and so does rank {owner[i]}"
+                    where = (
+                        "twice" if owner[i] == rank else f"and so does rank {owner[i]}"
+                    )
                     raise AnswerError(
                         f"`{call}` returned index {i} {where}: each index must go to exactly "
                         "one rank, once"

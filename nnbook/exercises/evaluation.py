@@ -20,14 +20,18 @@ from nnbook.checks import (
 PRECISION_TOL = 1e-4  # the precision is compared to four decimals
 
 
-def _counts(scores: torch.Tensor, is_positive: torch.Tensor, threshold: float) -> tuple[int, int]:
+def _counts(
+    scores: torch.Tensor, is_positive: torch.Tensor, threshold: float
+) -> tuple[int, int]:
     """True and false positives when the scores >= threshold are flagged."""
     flagged = scores >= threshold
     return int((flagged & is_positive).sum()), int((flagged & ~is_positive).sum())
 
 
 @checker
-def check_threshold_for_recall(threshold, precision_at, scores, is_positive, target_recall=0.9):
+def check_threshold_for_recall(
+    threshold, precision_at, scores, is_positive, target_recall=0.9
+):
     """`threshold`: the highest t whose flags (scores >= t) reach `target_recall`; `precision_at`:
     the precision there.
 
@@ -40,7 +44,9 @@ def check_threshold_for_recall(threshold, precision_at, scores, is_positive, tar
     scores = torch.as_tensor(scores).detach().cpu().double()
     is_positive = torch.as_tensor(is_positive).detach().cpu().bool()
     num_positive, num_negative = int(is_positive.sum()), int((~is_positive).sum())
-    needed = math.ceil(target_recall * num_positive - 1e-9)  # true positives the target needs
+    needed = math.ceil(
+        target_recall * num_positive - 1e-9
+    )  # true positives the target needs
     best = scores[is_positive].sort(descending=True).values[needed - 1].item()
     tp, fp = _counts(scores, is_positive, t)
     tp_best, fp_best = _counts(scores, is_positive, best)
@@ -69,10 +75,22 @@ def check_threshold_for_recall(threshold, precision_at, scores, is_positive, tar
     tp_strict = int(((scores > t) & is_positive).sum())
     flagged_strict = int((scores > t).sum())
     reasons = [
-        (tp / num_positive, "that is the recall; precision divides by the flagged points"),
-        (fp / (tp + fp), "that is 1 - precision, the fraction of false alarms among the flags"),
-        (fp / num_negative, "that is the false-positive rate; precision divides by the flagged"),
-        (tp / len(scores), "you divided by all the points; precision divides by the flagged ones"),
+        (
+            tp / num_positive,
+            "that is the recall; precision divides by the flagged points",
+        ),
+        (
+            fp / (tp + fp),
+            "that is 1 - precision, the fraction of false alarms among the flags",
+        ),
+        (
+            fp / num_negative,
+            "that is the false-positive rate; precision divides by the flagged",
+        ),
+        (
+            tp / len(scores),
+            "you divided by all the points; precision divides by the flagged ones",
+        ),
         (
             tp_strict / max(flagged_strict, 1),
             "that counts scores > threshold; flag scores >= threshold, as the exercise says",
@@ -109,7 +127,9 @@ def poly_data() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
     return x_train, y_train, x_val, y_val
 
 
-def _fit_and_errors(degree: int, x_fit, y_fit, x_eval, y_eval, squeeze=True) -> torch.Tensor:
+def _fit_and_errors(
+    degree: int, x_fit, y_fit, x_eval, y_eval, squeeze=True
+) -> torch.Tensor:
     """Squared errors on (x_eval, y_eval) of the least-squares polynomial fitted to (x_fit, y_fit).
 
     With squeeze=False, the predictions keep their shape (N, 1), and subtracting the targets (N,)
@@ -138,7 +158,9 @@ def _as_number(out: object, label: str, n_val: int) -> float:
             f"({n_val},) broadcast to a table; squeeze the predictions to shape ({n_val},) first"
         )
     if out.numel() != 1:
-        raise AnswerError(f"`{label}` has shape {shape}, but the mean squared error is one number")
+        raise AnswerError(
+            f"`{label}` has shape {shape}, but the mean squared error is one number"
+        )
     if not out.is_floating_point():
         raise AnswerError(f"`{label}` has dtype {out.dtype}, but an error is a float")
     return out.detach().cpu().double().reshape(()).item()
@@ -156,7 +178,9 @@ def check_val_error(val_error):
         )
         value = _as_number(out, label, len(x_val))
         if value != value or abs(value) == float("inf"):
-            raise AnswerError(f"`{label}` is {value}: look for a division by zero or an overflow")
+            raise AnswerError(
+                f"`{label}` is {value}: look for a division by zero or an overflow"
+            )
         expected = _fit_and_errors(degree, x_train, y_train, x_val, y_val)
 
         def near(target: torch.Tensor | float, value: float = value) -> bool:
@@ -181,12 +205,18 @@ def check_val_error(val_error):
                 f"x**{degree}: torch.arange({degree} + 1)"
             )
         for other in (degree - 1, degree + 1):
-            if other >= 0 and near(_fit_and_errors(other, x_train, y_train, x_val, y_val).mean()):
+            if other >= 0 and near(
+                _fit_and_errors(other, x_train, y_train, x_val, y_val).mean()
+            ):
                 raise AnswerError(
                     f"`{label}` is the error of a degree-{other} polynomial; degree {degree} needs "
                     f"the {degree + 1} powers x**0 to x**{degree}: torch.arange({degree} + 1)"
                 )
-        if near(_fit_and_errors(degree, x_train, y_train, x_val, y_val, squeeze=False).mean()):
+        if near(
+            _fit_and_errors(
+                degree, x_train, y_train, x_val, y_val, squeeze=False
+            ).mean()
+        ):
             n = len(x_val)
             raise AnswerError(
                 f"`{label}` is the mean of a ({n}, {n}) table: predictions of shape ({n}, 1) minus "

@@ -5,7 +5,13 @@ import operator
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_number, expect_tensor, explain_slip
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    expect_number,
+    expect_tensor,
+    explain_slip,
+)
 
 UNTRAINED_TOLERANCE = 0.005  # "2.30" and "2.303" pass; the measured 2.31 or so does not
 
@@ -18,7 +24,9 @@ def check_untrained_loss(expected_loss, num_classes=10):
     (another logarithm base, the probability itself, 1/p, the sign, a nearby measured loss) each get
     their own explanation.
     """
-    value = expect_number(expected_loss, "expected_loss", hint="work it out as one number")
+    value = expect_number(
+        expected_loss, "expected_loss", hint="work it out as one number"
+    )
     k = num_classes
     right = math.log(k)
     if abs(value - right) <= UNTRAINED_TOLERANCE:
@@ -28,12 +36,27 @@ def check_untrained_loss(expected_loss, num_classes=10):
         )
     slips = [
         (-right, "a loss is -ln p, which is positive here: check the sign"),
-        (math.log10(k), f"that is log base 10 of {k}; cross-entropy uses the natural logarithm"),
-        (math.log2(k), "that is the loss in bits (log base 2); PyTorch uses the natural logarithm"),
-        (1 / k, f"1/{k} is the probability of each class; the loss is -ln of that probability"),
-        (1 - 1 / k, "that is the error rate of a guess; the loss is -ln of a probability"),
+        (
+            math.log10(k),
+            f"that is log base 10 of {k}; cross-entropy uses the natural logarithm",
+        ),
+        (
+            math.log2(k),
+            "that is the loss in bits (log base 2); PyTorch uses the natural logarithm",
+        ),
+        (
+            1 / k,
+            f"1/{k} is the probability of each class; the loss is -ln of that probability",
+        ),
+        (
+            1 - 1 / k,
+            "that is the error rate of a guess; the loss is -ln of a probability",
+        ),
         (float(k), f"{k} is 1/p; the loss is its natural logarithm"),
-        (0.0, f"a loss of 0 needs probability 1 for the true class; equal logits give it 1/{k}"),
+        (
+            0.0,
+            f"a loss of 0 needs probability 1 for the true class; equal logits give it 1/{k}",
+        ),
     ]
     explain_slip(value, "expected_loss", slips, rtol=1e-3)
     if abs(value - right) <= 0.05:
@@ -50,10 +73,14 @@ def check_untrained_loss(expected_loss, num_classes=10):
 def _as_pair(pair, num_classes: int) -> tuple[int, int]:
     """Turn a tuple, list or tensor of two class indices into two ints; else raise AnswerError."""
     if pair is Ellipsis or pair is None or type(pair).__module__ == "numpy":
-        expect_tensor(pair, "pair")  # the standard messages for `...`, None and NumPy arrays
+        expect_tensor(
+            pair, "pair"
+        )  # the standard messages for `...`, None and NumPy arrays
     if isinstance(pair, torch.Tensor):
         if pair.is_floating_point():
-            raise AnswerError("`pair` holds floats: class indices are integers, use .long()")
+            raise AnswerError(
+                "`pair` holds floats: class indices are integers, use .long()"
+            )
         pair = pair.detach().cpu().flatten().tolist()
     if not isinstance(pair, (tuple, list)):
         raise AnswerError(
@@ -72,7 +99,9 @@ def _as_pair(pair, num_classes: int) -> tuple[int, int]:
         try:
             if isinstance(entry, bool) or is_float:
                 raise TypeError
-            entry = operator.index(entry)  # ints, NumPy ints and one-element integer tensors
+            entry = operator.index(
+                entry
+            )  # ints, NumPy ints and one-element integer tensors
         except TypeError:
             raise AnswerError(
                 f"`pair` should hold two int class indices, but it holds a {type(entry).__name__}"
@@ -90,7 +119,9 @@ def check_most_confused(pair, predictions, labels, num_classes=10):
     """`pair` = (true class, predicted class): the mistake that happens most often."""
     true_class, predicted_class = _as_pair(pair, num_classes)
     predictions, labels = predictions.detach().cpu(), labels.detach().cpu()
-    counts = torch.bincount(labels * num_classes + predictions, minlength=num_classes**2)
+    counts = torch.bincount(
+        labels * num_classes + predictions, minlength=num_classes**2
+    )
     counts = counts.view(num_classes, num_classes)
     if true_class == predicted_class:
         raise AnswerError(

@@ -21,7 +21,13 @@ MINIMUM = torch.tensor([1.0, -2.0], dtype=torch.float64)
 STOP_CASES = [
     ("lr = 0.2 from (4, 3) with tol = 1e-3", (4.0, 3.0), 0.2, 1e-3, 1000),
     ("lr = 0.45 from (-2, 0) with tol = 1e-6", (-2.0, 0.0), 0.45, 1e-6, 1000),
-    ("lr = 0.6, which diverges, from (4, 3) with max_steps = 50", (4.0, 3.0), 0.6, 1e-3, 50),
+    (
+        "lr = 0.6, which diverges, from (4, 3) with max_steps = 50",
+        (4.0, 3.0),
+        0.6,
+        1e-3,
+        50,
+    ),
     ("a start at the minimum (1, -2)", (1.0, -2.0), 0.2, 1e-3, 1000),
 ]
 CALL = "descend_until(loss_fn, theta0, lr, tol, max_steps)"
@@ -46,7 +52,10 @@ def _fmt(t: torch.Tensor) -> str:
 
 def _reference_path(start, lr, max_steps, accumulate=False):
     """All iterates of gradient descent on `quadratic`, with the gradient norm at each of them."""
-    theta, grad_sum = torch.tensor(start, dtype=torch.float64), torch.zeros(2, dtype=torch.float64)
+    theta, grad_sum = (
+        torch.tensor(start, dtype=torch.float64),
+        torch.zeros(2, dtype=torch.float64),
+    )
     path, norms = [theta], []
     for _ in range(max_steps):
         grad = CURVATURES * (theta - MINIMUM)
@@ -155,7 +164,9 @@ def _explain(label, theta, num_steps, start, lr, tol, max_steps):
             "parameters after the steps you counted"
         )
     if _near(theta, path[0]):
-        raise AnswerError(f"on {label}, descend_until returned theta0 unchanged after {stop} steps")
+        raise AnswerError(
+            f"on {label}, descend_until returned theta0 unchanged after {stop} steps"
+        )
     raise AnswerError(
         f"on {label}, theta after {stop} steps should be {_fmt(expected)}, "
         f"but descend_until returned {_fmt(theta)}"
@@ -213,9 +224,7 @@ def check_largest_lr(lr, x):
             f"lr = {lr:.4g} converges, but so does {lr * 1.1:.4g}, 10% more: look for the largest "
             "learning rate, from the curvature a = L''(w)"
         )
-    return (
-        f"The limit is 2/a = {limit:.4g} with a = 2 mean(x**2) = {a:.4g}; yours is just below it."
-    )
+    return f"The limit is 2/a = {limit:.4g} with a = 2 mean(x**2) = {a:.4g}; yours is just below it."
 
 
 @checker
@@ -229,7 +238,11 @@ def check_three_steps(w3):
     """
     value = expect_number(w3, "w3", hint="work it out as one number")
     mean_x2 = sum(v * v for v in THREE_X) / len(THREE_X)
-    w_star = sum(v * t for v, t in zip(THREE_X, THREE_Y, strict=True)) / len(THREE_X) / mean_x2
+    w_star = (
+        sum(v * t for v, t in zip(THREE_X, THREE_Y, strict=True))
+        / len(THREE_X)
+        / mean_x2
+    )
     a = 2 * mean_x2
     factor = 1 - THREE_LR * a
 

@@ -89,4 +89,6 @@ def check_count_parameters(count_parameters):
             f"{call} returns {got}, but a layer n_in -> n_out has n_in * n_out + n_out parameters, "
             f"{expected} in all for these sizes"
         )
-    return "Each layer has n_in * n_out weights and n_out biases, and the layers add up."
+    return (
+        "Each layer has n_in * n_out weights and n_out biases, and the layers add up."
+    )

@@ -30,7 +30,11 @@ CROSS_ENTROPY_INPUTS = [
         ),
         torch.tensor([0, 2, 1, 1]),
     ),
-    ("one example with 5 classes", torch.tensor([[0.1, -2.0, 3.0, 0.5, 1.0]]), torch.tensor([3])),
+    (
+        "one example with 5 classes",
+        torch.tensor([[0.1, -2.0, 3.0, 0.5, 1.0]]),
+        torch.tensor([3]),
+    ),
     (
         "a batch of 8 examples with 10 classes",
         3 * torch.randn(8, 10, generator=torch.Generator().manual_seed(0)),
@@ -67,7 +71,9 @@ def check_cross_entropy(cross_entropy):
                     )
             out = expect_tensor(out, name)
             if not out.is_floating_point():
-                raise AnswerError(f"`{name}` has dtype {out.dtype}, but a loss is a float")
+                raise AnswerError(
+                    f"`{name}` has dtype {out.dtype}, but a loss is a float"
+                )
             if out.shape != ():
                 raise AnswerError(
                     f"`{name}` has shape {tuple(out.shape)}, but a loss is one number, a 0-d "
@@ -91,7 +97,9 @@ def check_cross_entropy(cross_entropy):
             expect_close(out, expected, name, **TOL)
         except AnswerError as err:
             raise AnswerError(f"on {label}: {err}") from None
-    return "Your cross-entropy matches F.cross_entropy and stays finite for huge logits."
+    return (
+        "Your cross-entropy matches F.cross_entropy and stays finite for huge logits."
+    )
 
 
 def _expect_scalar(answer: object, name: str, n: int) -> torch.Tensor:
@@ -120,7 +128,9 @@ def check_mse_mae(mse, mae, y_hat, y):
     """`mse` and `mae` must be the mean squared and mean absolute errors of `y_hat` against `y`."""
     n = len(y)
     errors = y_hat.detach().cpu().reshape(-1) - y.detach().cpu()
-    broadcast = y_hat.detach().cpu() - y.detach().cpu()  # the (N, 1) - (N,) trap, if shapes differ
+    broadcast = (
+        y_hat.detach().cpu() - y.detach().cpu()
+    )  # the (N, 1) - (N,) trap, if shapes differ
     right_mse, right_mae = (errors**2).mean(), errors.abs().mean()
 
     mse = _expect_scalar(mse, "mse", n)
@@ -136,7 +146,9 @@ def check_mse_mae(mse, mae, y_hat, y):
                 "examples"
             )
         if close(mse, right_mae, **TOL):
-            raise AnswerError("`mse` equals the MAE: square the errors instead of taking .abs()")
+            raise AnswerError(
+                "`mse` equals the MAE: square the errors instead of taking .abs()"
+            )
         if close(mse, right_mse.sqrt(), **TOL):
             raise AnswerError(
                 "`mse` is the square root of the MSE (the RMSE): leave out the square root"
@@ -145,7 +157,9 @@ def check_mse_mae(mse, mae, y_hat, y):
 
     mae = _expect_scalar(mae, "mae", n)
     if not close(mae, right_mae, **TOL):
-        if broadcast.shape != errors.shape and close(mae, broadcast.abs().mean(), **TOL):
+        if broadcast.shape != errors.shape and close(
+            mae, broadcast.abs().mean(), **TOL
+        ):
             raise AnswerError(
                 f"`mae` is the mean of a {tuple(broadcast.shape)} table: y_hat "
                 f"{tuple(y_hat.shape)} minus y {tuple(y.shape)} broadcasts; squeeze y_hat first"
@@ -156,7 +170,9 @@ def check_mse_mae(mse, mae, y_hat, y):
                 "examples"
             )
         if close(mae, right_mse, **TOL):
-            raise AnswerError("`mae` equals the MSE: take .abs() of the errors instead of squaring")
+            raise AnswerError(
+                "`mae` equals the MSE: take .abs() of the errors instead of squaring"
+            )
         if close(mae, errors.mean(), **TOL) or close(mae, -errors.mean(), **TOL):
             raise AnswerError(
                 "`mae` is the mean of the signed errors, where positive and negative errors "
@@ -197,7 +213,10 @@ def check_soft_target_gradient(dL_dz1):
         ),
         (p[1], "that is p_1 alone; the term -q_1 z_1 of the loss adds -q_1"),
         (-q[1], "that is -q_1 alone; the log-sum-exp term adds p_1 = softmax(z)_1"),
-        (q[1] - p[1], "the sign is flipped: the derivative is p_1 - q_1, probability minus target"),
+        (
+            q[1] - p[1],
+            "the sign is flipped: the derivative is p_1 - q_1, probability minus target",
+        ),
         (
             SOFT_LOGITS[1] - q[1],
             "that uses the logit z_1 = ln 3 where the probability p_1 = softmax(z)_1 belongs",
@@ -211,7 +230,10 @@ def check_soft_target_gradient(dL_dz1):
             right / 3,
             "the cross-entropy sums over the classes, it does not average them: do not divide by 3",
         ),
-        (loss, "that is the loss itself, -sum q_k log p_k; the exercise asks for its derivative"),
+        (
+            loss,
+            "that is the loss itself, -sum q_k log p_k; the exercise asks for its derivative",
+        ),
     ]
     explain_slip(value, "dL_dz1", slips, atol=SOFT_TOLERANCE)
     raise AnswerError(

@@ -42,10 +42,16 @@ def check_conv_out_len(conv_out_len):
         case = f"L={L}, kernel_size={k}, stride={s}, padding={p}"
         with reader_code(f"conv_out_len({L}, {k}, {s}, {p})"):
             got = conv_out_len(L, k, s, p)
-        if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
+        if (
+            isinstance(got, torch.Tensor)
+            and got.numel() == 1
+            and not got.is_floating_point()
+        ):
             got = int(got.item())
         expected = conv_length(L, k, s, p)
-        if isinstance(got, float | torch.Tensor) or not isinstance(got, numbers.Integral):
+        if isinstance(got, float | torch.Tensor) or not isinstance(
+            got, numbers.Integral
+        ):
             raise AnswerError(
                 f"for {case} your function returns {got!r}, not a whole number: a length is an "
                 "int, so divide with // (floor division) and not with /"
@@ -63,9 +69,13 @@ def check_shuffled_weight(W_shuffled, weight, perm):
     """`W_shuffled` must make `F.linear(X[:, perm], W_shuffled, b)` equal `F.linear(X, weight, b)`."""
     weight = weight.detach().cpu()
     perm = perm.detach().cpu()
-    W_shuffled = expect_tensor(W_shuffled, "W_shuffled", shape=weight.shape, dtype=weight.dtype)
+    W_shuffled = expect_tensor(
+        W_shuffled, "W_shuffled", shape=weight.shape, dtype=weight.dtype
+    )
     W_shuffled = W_shuffled.detach().cpu()
-    if torch.equal(W_shuffled, weight) and not torch.equal(perm, torch.arange(len(perm))):
+    if torch.equal(W_shuffled, weight) and not torch.equal(
+        perm, torch.arange(len(perm))
+    ):
         raise AnswerError(
             "`W_shuffled` is the original weight: the inputs moved, so its columns must move too"
         )

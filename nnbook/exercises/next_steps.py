@@ -28,8 +28,12 @@ SINE_TARGET = 1e-3  # the mean squared error to beat after the last step
 SINE_MAX_STEPS = 1000
 SINE_MAX_WIDTH = 512  # keeps one check below a few seconds
 SINE_SEED = 0
-SINE_MIN_TRAVEL = 2.0  # below this lr * num_steps, Adam cannot move the weights far enough
-SINE_PROBE_LR = 0.01  # reaches the target within SINE_MAX_STEPS for every width from 5 up
+SINE_MIN_TRAVEL = (
+    2.0  # below this lr * num_steps, Adam cannot move the weights far enough
+)
+SINE_PROBE_LR = (
+    0.01  # reaches the target within SINE_MAX_STEPS for every width from 5 up
+)
 SINE_KEYS = ("width", "lr", "num_steps")
 SINE_EXAMPLE = '{"width": 16, "lr": 0.01, "num_steps": 500}'
 
@@ -50,9 +54,13 @@ def check_xor_network(W1, b1, W2, b2):
     W1 is (2, 2), b1 (2,), W2 (2, 1) and b2 (1,), all float32. Any weights that give the right output
     for all four inputs pass.
     """
-    W1 = expect_tensor(W1, "W1", shape=(2, N_HIDDEN), dtype=torch.float32).detach().cpu()
+    W1 = (
+        expect_tensor(W1, "W1", shape=(2, N_HIDDEN), dtype=torch.float32).detach().cpu()
+    )
     b1 = expect_tensor(b1, "b1", shape=(N_HIDDEN,), dtype=torch.float32).detach().cpu()
-    W2 = expect_tensor(W2, "W2", shape=(N_HIDDEN, 1), dtype=torch.float32).detach().cpu()
+    W2 = (
+        expect_tensor(W2, "W2", shape=(N_HIDDEN, 1), dtype=torch.float32).detach().cpu()
+    )
     b2 = expect_tensor(b2, "b2", shape=(1,), dtype=torch.float32).detach().cpu()
     H = step(XOR_INPUTS @ W1 + b1)  # (4, 2): the hidden units' outputs for each input
     z = (H @ W2 + b2).squeeze(1)  # (4,): the output neuron's weighted sums
@@ -69,7 +77,10 @@ def check_xor_network(W1, b1, W2, b2):
                     "no output neuron can fix it: change W1 or b1"
                 )
     label = {tuple(_bits(h)): int(t) for h, t in zip(H, XOR_TARGETS, strict=True)}
-    if len(label) == 4 and label[(0, 0)] == label[(1, 1)] != label[(0, 1)] == label[(1, 0)]:
+    if (
+        len(label) == 4
+        and label[(0, 0)] == label[(1, 1)] != label[(0, 1)] == label[(1, 0)]
+    ):
         raise AnswerError(
             "the hidden layer turns the four inputs into all four patterns h = [0, 0] ... [1, 1], "
             "and the output neuron would have to compute XOR of those, which one neuron cannot: "
@@ -139,7 +150,9 @@ def _settings(settings) -> tuple[int, float, int]:
             f"`settings` is still `...`: replace it with a dict such as {SINE_EXAMPLE} and run the cell"
         )
     if settings is None:
-        raise AnswerError(f"`settings` is None: set it to a dict such as {SINE_EXAMPLE}")
+        raise AnswerError(
+            f"`settings` is None: set it to a dict such as {SINE_EXAMPLE}"
+        )
     if not isinstance(settings, dict):
         raise AnswerError(
             f"`settings` should be a dict such as {SINE_EXAMPLE}, but it is a "

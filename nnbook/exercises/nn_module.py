@@ -29,7 +29,9 @@ def _run_with_trace(net: nn.Module, X: torch.Tensor):
     """Run `net(X)`; return its output and the leaf modules it called, in order, with their outputs."""
     calls: list[tuple[nn.Module, object]] = []
     handles = [
-        m.register_forward_hook(lambda module, inputs, output: calls.append((module, output)))
+        m.register_forward_hook(
+            lambda module, inputs, output: calls.append((module, output))
+        )
         for m in _leaf_modules(net)
     ]
     try:
@@ -67,7 +69,9 @@ def _explain_final_activation(out: torch.Tensor, calls: list) -> None:
             f"activation{after or ' such as ReLU'}: {fix}"
         )
     if changed:
-        raise AnswerError(f"TinyNet changes the output of its last Linear layer{after}: {fix}")
+        raise AnswerError(
+            f"TinyNet changes the output of its last Linear layer{after}: {fix}"
+        )
 
 
 @checker
@@ -97,7 +101,9 @@ def check_tiny_net(TinyNet):
             out_zero, _ = _run_with_trace(net, torch.zeros_like(X))
 
     if out is None:
-        raise AnswerError("TinyNet()(X) returned None: does forward end with `return logits`?")
+        raise AnswerError(
+            "TinyNet()(X) returned None: does forward end with `return logits`?"
+        )
     if not isinstance(out, torch.Tensor):
         raise AnswerError(
             f"TinyNet()(X) returned a {type(out).__name__}, but forward should return one tensor of "
@@ -153,8 +159,14 @@ NOT_PARAMETERS = (
         r"helpers\.",
         "layers in a plain Python list are not registered, so PyTorch never sees them",
     ),
-    (r"scale$", "a plain tensor attribute is not a parameter; only an nn.Parameter would be"),
-    (r"head\.bias$", "`head` was built with bias=False, so it has a weight and no bias"),
+    (
+        r"scale$",
+        "a plain tensor attribute is not a parameter; only an nn.Parameter would be",
+    ),
+    (
+        r"head\.bias$",
+        "`head` was built with bias=False, so it has a weight and no bias",
+    ),
     (
         r"blocks\.\d+\.0\.",
         "index 0 of each block is the nn.ReLU, which has no parameters; the Linear is at index 1",
@@ -183,7 +195,9 @@ def _as_shape(value, name: str) -> tuple[int, ...]:
 def check_param_shapes(param_shapes):
     """`param_shapes` must map every parameter name of `Puzzle()` to its shape, and nothing else."""
     if param_shapes is Ellipsis or param_shapes is None:
-        expect_tensor(param_shapes, "param_shapes")  # the standard messages for `...` and None
+        expect_tensor(
+            param_shapes, "param_shapes"
+        )  # the standard messages for `...` and None
     if not isinstance(param_shapes, dict):
         raise AnswerError(
             "`param_shapes` should be a dict from parameter names to shapes, such as "
@@ -191,14 +205,16 @@ def check_param_shapes(param_shapes):
         )
     for name in param_shapes:
         if not isinstance(name, str):
-            raise AnswerError(f"the keys are names such as 'layer.weight', but one key is {name!r}")
+            raise AnswerError(
+                f"the keys are names such as 'layer.weight', but one key is {name!r}"
+            )
         if name in PUZZLE_SHAPES:
             continue
-        reason = next((why for pattern, why in NOT_PARAMETERS if re.match(pattern, name)), None)
+        reason = next(
+            (why for pattern, why in NOT_PARAMETERS if re.match(pattern, name)), None
+        )
         if reason is None:
-            reason = (
-                "Puzzle has no parameter of that name; names join the attribute names with dots"
-            )
+            reason = "Puzzle has no parameter of that name; names join the attribute names with dots"
         raise AnswerError(f"{name!r} is not a parameter of Puzzle: {reason}")
     missing = [name for name in PUZZLE_SHAPES if name not in param_shapes]
     if missing:
@@ -217,7 +233,9 @@ def check_param_shapes(param_shapes):
                 f"{name!r} has shape {expected}, not {shape}: nn.Linear stores its weight as "
                 "(out, in)"
             )
-        raise AnswerError(f"{name!r} does not have shape {shape}; look again at its layer's sizes")
+        raise AnswerError(
+            f"{name!r} does not have shape {shape}; look again at its layer's sizes"
+        )
     total = sum(math.prod(shape) for shape in PUZZLE_SHAPES.values())
     return (
         f"{len(PUZZLE_SHAPES)} parameters, {total} numbers. The plain list and the plain tensor "

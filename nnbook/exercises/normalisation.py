@@ -106,21 +106,31 @@ def check_batch_norm(batch_norm):
         if constant is not None:
             where += f", where feature {constant} is constant"
         out = call_answer(batch_norm, "batch_norm", where, X, gamma, beta, eps)
-        if isinstance(out, torch.Tensor) and out.is_floating_point() and out.isnan().any():
+        if (
+            isinstance(out, torch.Tensor)
+            and out.is_floating_point()
+            and out.isnan().any()
+        ):
             if constant is not None:
                 raise AnswerError(
                     f"for {where}, your output contains NaN: that feature has variance 0, so add "
                     "eps to the variance before the square root, sqrt(var + eps)"
                 )
-        out = expect_tensor(out, f"batch_norm(X, ...) for {where}", shape=(N, n), dtype=X.dtype)
+        out = expect_tensor(
+            out, f"batch_norm(X, ...) for {where}", shape=(N, n), dtype=X.dtype
+        )
         out = out.detach().cpu()
         expected = F.batch_norm(X, None, None, gamma, beta, training=True, eps=eps)
-        if torch.allclose(out, expected, atol=BATCH_NORM_TOLERANCE, rtol=BATCH_NORM_TOLERANCE):
+        if torch.allclose(
+            out, expected, atol=BATCH_NORM_TOLERANCE, rtol=BATCH_NORM_TOLERANCE
+        ):
             continue
         matches = [
             ((out - wrong).abs().max().item(), reason)
             for wrong, reason in _batch_norm_mistakes(X, gamma, beta, eps)
-            if torch.allclose(out, wrong, atol=BATCH_NORM_TOLERANCE, rtol=BATCH_NORM_TOLERANCE)
+            if torch.allclose(
+                out, wrong, atol=BATCH_NORM_TOLERANCE, rtol=BATCH_NORM_TOLERANCE
+            )
         ]
         if matches:  # the closest of the typical mistakes explains it
             raise AnswerError(f"for {where}, {min(matches)[1]}")
@@ -202,7 +212,9 @@ def _check_trained_block(block, width, gen):
     call = f"ResidualBlock({width}) with random parameters"
     with reader_code(call):
         with torch.no_grad():
-            g1, g2, g12, g0 = (block(x) - x for x in (x1, x2, x1 + x2, torch.zeros_like(x1)))
+            g1, g2, g12, g0 = (
+                block(x) - x for x in (x1, x2, x1 + x2, torch.zeros_like(x1))
+            )
         block.zero_grad()
         out = block(x1)
         (out * torch.randn(out.shape, generator=gen)).sum().backward()

@@ -162,7 +162,9 @@ def check_momentum_sgd(MomentumSGD):
     params = [p.clone().requires_grad_(True) for p in start]
     call = f"MomentumSGD(params, lr={LR}, momentum={MOMENTUM}, weight_decay={WEIGHT_DECAY})"
     with reader_code(call):
-        optimiser = MomentumSGD(params, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
+        optimiser = MomentumSGD(
+            params, lr=LR, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY
+        )
     if not callable(getattr(optimiser, "step", None)):
         raise AnswerError(
             "the optimiser has no step() method: define `def step(self):` in the class"
@@ -174,7 +176,9 @@ def check_momentum_sgd(MomentumSGD):
             p.grad = None  # what zero_grad() does
         _loss(params, X, y).backward()
         before = _flat(params)
-        hints = {"leaf Variable": " (update the parameters inside `with torch.no_grad():`)"}
+        hints = {
+            "leaf Variable": " (update the parameters inside `with torch.no_grad():`)"
+        }
         with reader_code(f"at step {k}, step()", hints=hints):
             optimiser.step()
         after = _flat(params)
@@ -188,7 +192,9 @@ def check_momentum_sgd(MomentumSGD):
         ours.append(after)
     ours = torch.stack(ours)
 
-    expected = _torch_trajectory(X, y, start, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY)
+    expected = _torch_trajectory(
+        X, y, start, momentum=MOMENTUM, weight_decay=WEIGHT_DECAY
+    )
     gaps = (ours - expected).abs().amax(dim=1)
     wrong = (gaps > TOLERANCE).nonzero()
     if len(wrong) == 0:

@@ -37,7 +37,9 @@ def _conv_structure_error(conv: nn.Conv1d, linear: nn.Linear) -> str | None:
             "input channels: use groups=1 (the default)"
         )
     if conv.stride != (1,):
-        return f"`conv` has stride={conv.stride[0]}, so it skips positions: use stride=1"
+        return (
+            f"`conv` has stride={conv.stride[0]}, so it skips positions: use stride=1"
+        )
     # padding="same" or "valid" adds nothing when kernel_size=1; a number adds positions at both ends.
     if not isinstance(conv.padding, str) and conv.padding != (0,):
         return f"`conv` pads its input (padding={conv.padding[0]}), which adds positions: use padding=0"
@@ -52,22 +54,32 @@ def check_conv_from_linear(conv, linear: nn.Linear):
     if conv is Ellipsis or conv is None:
         expect_tensor(conv, "conv")  # the standard messages for `...` and None
     if not isinstance(conv, nn.Conv1d):
-        raise AnswerError(f"`conv` should be an nn.Conv1d, but it is a {type(conv).__name__}")
+        raise AnswerError(
+            f"`conv` should be an nn.Conv1d, but it is a {type(conv).__name__}"
+        )
     reason = _conv_structure_error(conv, linear)
     if reason:
         raise AnswerError(reason)
 
     conv, linear = _cpu_copy(conv), _cpu_copy(linear)
-    x = torch.randn(3, linear.in_features, 7, generator=torch.Generator().manual_seed(0))
+    x = torch.randn(
+        3, linear.in_features, 7, generator=torch.Generator().manual_seed(0)
+    )
     # Any float dtype is fine: each layer computes in its own, and we compare in float32.
     with torch.no_grad():
-        expected = linear(x.to(linear.weight.dtype).transpose(1, 2)).transpose(1, 2).float()
+        expected = (
+            linear(x.to(linear.weight.dtype).transpose(1, 2)).transpose(1, 2).float()
+        )
         got = conv(x.to(conv.weight.dtype)).float()
     weight = conv.weight.detach()[:, :, 0].float()
     if not torch.allclose(got, expected, atol=1e-5, rtol=1e-5):
         target = linear.weight.detach()
         square = weight.shape[0] == weight.shape[1]
-        if square and torch.allclose(weight, target.T) and not torch.allclose(weight, target):
+        if (
+            square
+            and torch.allclose(weight, target.T)
+            and not torch.allclose(weight, target)
+        ):
             raise AnswerError(
                 "`conv`'s weight holds linear.weight transposed: copy linear.weight itself, "
                 "with a trailing axis of size 1 (unsqueeze(-1))"
@@ -91,7 +103,11 @@ def check_conv2d_param_count(n_params, in_channels=3, out_channels=16, kernel_si
                 f"`n_params` is a tensor of shape {tuple(n_params.shape)}, but a count is a single "
                 "number: give an int, or take .item() of a one-element tensor"
             )
-        if n_params.is_floating_point() or n_params.is_complex() or n_params.dtype == torch.bool:
+        if (
+            n_params.is_floating_point()
+            or n_params.is_complex()
+            or n_params.dtype == torch.bool
+        ):
             raise AnswerError(
                 f"`n_params` is a {n_params.dtype} tensor, but a count is a whole number: "
                 "give an int (use // instead of /, or int(...))"
@@ -103,7 +119,9 @@ def check_conv2d_param_count(n_params, in_channels=3, out_channels=16, kernel_si
                 f"`n_params` is a {type(n_params).__name__} ({n_params!r}), but a count is a whole "
                 "number: give an int (use // instead of /, or int(...))"
             )
-        raise AnswerError(f"`n_params` should be an int, but it is a {type(n_params).__name__}")
+        raise AnswerError(
+            f"`n_params` should be an int, but it is a {type(n_params).__name__}"
+        )
     n_params = int(n_params)
 
     k2 = kernel_size * kernel_size

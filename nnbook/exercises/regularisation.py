@@ -4,7 +4,13 @@ import numbers
 
 import torch
 
-from nnbook.checks import AnswerError, call_answer, checker, expect_callable, expect_tensor
+from nnbook.checks import (
+    AnswerError,
+    call_answer,
+    checker,
+    expect_callable,
+    expect_tensor,
+)
 
 # check_dropout: the drop probability, the size of the test tensors and the tolerance on the
 # fraction of zeroed entries (its standard deviation is about 0.001 for this many entries).
@@ -23,7 +29,9 @@ def _dropout_output(fn, x, p, training, label):
 
 
 def _check_eval_mode(fn, x):
-    out = _dropout_output(fn, x, DROP_P, False, f"an input of shape {tuple(x.shape)} in eval mode")
+    out = _dropout_output(
+        fn, x, DROP_P, False, f"an input of shape {tuple(x.shape)} in eval mode"
+    )
     if torch.equal(out, x):
         return
     zeroed = (out == 0).float().mean().item()
@@ -89,7 +97,9 @@ def check_dropout(dropout):
         _check_eval_mode(fn, x)
 
         ones = torch.ones(ROWS, COLS)
-        out = _dropout_output(fn, ones, DROP_P, True, "a tensor of ones in training mode")
+        out = _dropout_output(
+            fn, ones, DROP_P, True, "a tensor of ones in training mode"
+        )
         rows_zeroed = (out == 0).all(dim=1).float().mean().item()
         if rows_zeroed > 0.5 * DROP_P:
             raise AnswerError(
@@ -98,7 +108,9 @@ def check_dropout(dropout):
             )
         _check_fraction_zeroed(out, DROP_P)
         _check_survivors(out, DROP_P)
-        again = _dropout_output(fn, ones, DROP_P, True, "a second call in training mode")
+        again = _dropout_output(
+            fn, ones, DROP_P, True, "a second call in training mode"
+        )
         if torch.equal(again, out):
             raise AnswerError(
                 "two calls drop exactly the same entries: draw a new random mask on every call"
@@ -114,8 +126,12 @@ def check_dropout(dropout):
         out = _dropout_output(fn, ones, 0.5, True, "a tensor of ones with p = 0.5")
         _check_fraction_zeroed(out, 0.5)
         _check_survivors(out, 0.5)
-        few = torch.ones(10, 100)  # small, so that a random number of exactly 0 is unlikely
-        if not torch.equal(_dropout_output(fn, few, 0.0, True, "a tensor of ones with p = 0"), few):
+        few = torch.ones(
+            10, 100
+        )  # small, so that a random number of exactly 0 is unlikely
+        if not torch.equal(
+            _dropout_output(fn, few, 0.0, True, "a tensor of ones with p = 0"), few
+        ):
             raise AnswerError("with p = 0 nothing may be dropped: return x unchanged")
     return (
         "Every entry keeps its expected value, E[output] = x, so training and evaluation mode "
@@ -162,8 +178,14 @@ def check_early_stopping(early_stopping):
         label = f"{losses} with patience {patience}"
         answer = call_answer(fn, "early_stopping", label, list(losses), patience)
         if answer is Ellipsis:
-            raise AnswerError("`early_stopping` still returns `...`: replace it with your code")
-        if isinstance(answer, torch.Tensor) or not isinstance(answer, tuple) or len(answer) != 2:
+            raise AnswerError(
+                "`early_stopping` still returns `...`: replace it with your code"
+            )
+        if (
+            isinstance(answer, torch.Tensor)
+            or not isinstance(answer, tuple)
+            or len(answer) != 2
+        ):
             raise AnswerError(
                 f"`early_stopping` should return a tuple (best_epoch, stop_epoch), but on {label} it "
                 f"returned {answer!r}"

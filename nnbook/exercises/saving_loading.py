@@ -34,7 +34,9 @@ def small_net(seed: int) -> nn.Sequential:
     """A small network with a buffer-holding layer, built without touching the global generator."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return nn.Sequential(nn.BatchNorm1d(3), nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+        return nn.Sequential(
+            nn.BatchNorm1d(3), nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1)
+        )
 
 
 def _copy_state(net: nn.Module) -> dict[str, torch.Tensor]:
@@ -91,7 +93,9 @@ def check_snapshot(snapshot):
             raise AnswerError(f"the snapshot lacks the key(s) {missing}{hint}")
         extra = [name for name in snap if name not in expected]
         if extra:
-            raise AnswerError(f"the snapshot has key(s) that net.state_dict() lacks: {extra}")
+            raise AnswerError(
+                f"the snapshot has key(s) that net.state_dict() lacks: {extra}"
+            )
         wrong = _first_difference(snap, expected)
         if wrong is not None:
             raise AnswerError(
@@ -99,7 +103,9 @@ def check_snapshot(snapshot):
                 "snapshot"
             )
 
-        with torch.no_grad():  # stands in for more training: every tensor of the state changes
+        with (
+            torch.no_grad()
+        ):  # stands in for more training: every tensor of the state changes
             for tensor in net.state_dict().values():
                 tensor.add_(1)
         changed = _first_difference(snap, expected)
@@ -133,7 +139,9 @@ def _train(net, optimiser, batches, first_epoch, num_epochs) -> list[torch.Tenso
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
-            states.append(torch.cat([p.detach().flatten() for p in net.parameters()]).clone())
+            states.append(
+                torch.cat([p.detach().flatten() for p in net.parameters()]).clone()
+            )
     return states
 
 
@@ -150,7 +158,9 @@ def check_checkpoint(save_checkpoint, load_checkpoint):
     with torch.random.fork_rng(devices=[]), tempfile.TemporaryDirectory() as folder:
         batches = _problem()
         net = small_net(0)
-        expected = _train(net, torch.optim.Adam(net.parameters(), lr=LR), batches, 0, TOTAL_EPOCHS)
+        expected = _train(
+            net, torch.optim.Adam(net.parameters(), lr=LR), batches, 0, TOTAL_EPOCHS
+        )
 
         net = small_net(0)
         optimiser = torch.optim.Adam(net.parameters(), lr=LR)
@@ -183,7 +193,9 @@ def check_checkpoint(save_checkpoint, load_checkpoint):
                 f"after load_checkpoint the network's {wrong} differs from the saved one: "
                 "load the saved state into the `net` argument with net.load_state_dict(...)"
             )
-        epoch = expect_number(epoch, "load_checkpoint(path, net, optimiser)", integer=True)
+        epoch = expect_number(
+            epoch, "load_checkpoint(path, net, optimiser)", integer=True
+        )
         if epoch != SAVE_AT:
             raise AnswerError(
                 f"load_checkpoint returned {epoch}, but the checkpoint was saved with "

@@ -57,11 +57,17 @@ def check_standardise(standardise):
         with reader_code("`standardise(X, dim)`", where=label, hints=KEEPDIM_HINT):
             out = fn(X.clone(), dim)
         try:
-            out = expect_tensor(out, "standardise(X, dim)", shape=X.shape, dtype=X.dtype)
+            out = expect_tensor(
+                out, "standardise(X, dim)", shape=X.shape, dtype=X.dtype
+            )
             out = out.detach().cpu()
             centred = X - X.mean(dim=dim, keepdim=True)
-            candidates = [centred / X.std(dim=dim, keepdim=True, correction=c) for c in (1, 0)]
-            if any(torch.allclose(out, ref, atol=1e-4, rtol=1e-4) for ref in candidates):
+            candidates = [
+                centred / X.std(dim=dim, keepdim=True, correction=c) for c in (1, 0)
+            ]
+            if any(
+                torch.allclose(out, ref, atol=1e-4, rtol=1e-4) for ref in candidates
+            ):
                 continue
             means = out.mean(dim=dim)
             if means.abs().max() > 1e-3:
@@ -77,7 +83,9 @@ def check_standardise(standardise):
                     f"{stds.min().item():.3g} to {stds.max().item():.3g}, not 1: divide by the "
                     "standard deviation along the same dim, with keepdim=True"
                 )
-            expect_close(out, candidates[0], "standardise(X, dim)", atol=1e-4, rtol=1e-4)
+            expect_close(
+                out, candidates[0], "standardise(X, dim)", atol=1e-4, rtol=1e-4
+            )
         except AnswerError as err:
             raise AnswerError(f"on {label}: {err}") from None
     return "Kept as size-1 dimensions, the mean and std broadcast back along any dim."
@@ -109,9 +117,9 @@ def check_pairwise_sq_dists(pairwise_sq_dists):
             expected = sq_dists(A, B)
             out = expect_tensor(out, "D", shape=expected.shape, dtype=expected.dtype)
             out = out.detach().cpu()
-            if torch.allclose(out, expected.sqrt(), atol=1e-4, rtol=1e-4) and not torch.allclose(
-                out, expected, atol=1e-4, rtol=1e-4
-            ):
+            if torch.allclose(
+                out, expected.sqrt(), atol=1e-4, rtol=1e-4
+            ) and not torch.allclose(out, expected, atol=1e-4, rtol=1e-4):
                 raise AnswerError(
                     "`D` holds the distances, not their squares: leave out the square root"
                 )

@@ -63,11 +63,17 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not CHROMIUM.is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (.ci/run does)")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: apt-get install chromium (.ci/run does)"
+        )
     if not (AXE_JS.is_file() and MATHJAX_DIR.is_dir()):
-        pytest.fail("tests/browser/node_modules is missing: run python3 tasks.py browser")
+        pytest.fail(
+            "tests/browser/node_modules is missing: run python3 tasks.py browser"
+        )
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -113,11 +119,15 @@ def open_page(browser):
         page = context.new_page()
         log = PageLog()
         page.route("**/*", lambda route: _route(route, log))
-        page.on("console", lambda m: m.type == "error" and log.console_errors.append(m.text))
+        page.on(
+            "console", lambda m: m.type == "error" and log.console_errors.append(m.text)
+        )
         page.on("pageerror", lambda e: log.console_errors.append(str(e)))
         page.on(
             "requestfailed",
-            lambda r: r.url.startswith("http://127.0.0.1") and log.failed_local.append(r.url),
+            lambda r: (
+                r.url.startswith("http://127.0.0.1") and log.failed_local.append(r.url)
+            ),
         )
         page.on(
             "response",

@@ -22,7 +22,9 @@ def wait_for_mathjax(page) -> None:
         " || (window.MathJax && MathJax.startup && MathJax.startup.promise)",
         timeout=15000,
     )
-    page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+    page.evaluate(
+        "() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null"
+    )
 
 
 def math_problems(page) -> list[str]:
@@ -46,7 +48,9 @@ def math_problems(page) -> list[str]:
     if found["errors"]:
         problems.append(f"{found['errors']} formula(s) typeset with a MathJax error")
     if found["typeset"] < found["emitted"]:
-        problems.append(f"only {found['typeset']} of {found['emitted']} formulas were typeset")
+        problems.append(
+            f"only {found['typeset']} of {found['emitted']} formulas were typeset"
+        )
     return problems
 
 

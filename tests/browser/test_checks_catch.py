@@ -41,32 +41,42 @@ def damaged_site(tmp_path_factory, serve):
 
 
 def test_a_figure_with_empty_alt_text_is_reported(damaged_site, open_page):
-    page, _ = open_page(damaged_site(lambda html: FIGURE_ALT.sub('<img alt=""', html, count=1)))
+    page, _ = open_page(
+        damaged_site(lambda html: FIGURE_ALT.sub('<img alt=""', html, count=1))
+    )
     problems = pagecheck.image_problems(page)
     assert "image without alt text: ../_images/neuron.svg" in problems, problems
 
 
 def test_a_figure_without_alt_attribute_fails_axe(damaged_site, open_page):
-    page, _ = open_page(damaged_site(lambda html: FIGURE_ALT.sub("<img", html, count=1)))
+    page, _ = open_page(
+        damaged_site(lambda html: FIGURE_ALT.sub("<img", html, count=1))
+    )
     problems = pagecheck.blocking(pagecheck.axe_violations(page))
     assert any("axe violation image-alt" in p for p in problems), problems
 
 
 def test_a_missing_image_is_reported(damaged_site, open_page):
-    page, log = open_page(damaged_site(lambda html: html.replace(FIGURE_SRC, 'src="gone.svg"')))
+    page, log = open_page(
+        damaged_site(lambda html: html.replace(FIGURE_SRC, 'src="gone.svg"'))
+    )
     assert "image did not load: gone.svg" in pagecheck.image_problems(page)
     assert any("gone.svg (HTTP 404)" in p for p in log.problems()), log.problems()
 
 
 def test_a_tex_error_is_reported(damaged_site, open_page):
-    broken = FORMULA.replace(r"x_i", r"\frac{1}")  # \frac with one argument: a TeX error
+    broken = FORMULA.replace(
+        r"x_i", r"\frac{1}"
+    )  # \frac with one argument: a TeX error
     page, _ = open_page(damaged_site(lambda html: html.replace(FORMULA, broken, 1)))
     problems = pagecheck.math_problems(page)
     assert "1 formula(s) typeset with a MathJax error" in problems, problems
 
 
 def test_unbalanced_tex_is_reported(damaged_site, open_page):
-    broken = FORMULA.replace(r"x_i", r"\frac{1}{")  # MathJax cannot find the end: left as raw TeX
+    broken = FORMULA.replace(
+        r"x_i", r"\frac{1}{"
+    )  # MathJax cannot find the end: left as raw TeX
     page, _ = open_page(damaged_site(lambda html: html.replace(FORMULA, broken, 1)))
     problems = pagecheck.math_problems(page)
     assert r"raw TeX delimiter '\\(' left in the page text" in problems, problems
@@ -77,7 +87,9 @@ def test_tex_outside_math_markup_is_reported(damaged_site, open_page):
     """A formula that the source failed to mark up as math reaches the reader as raw TeX."""
     page, _ = open_page(
         damaged_site(
-            lambda html: html.replace(PARAGRAPH, PARAGRAPH + r" $$z = \sum_i x_i w_i$$", 1)
+            lambda html: html.replace(
+                PARAGRAPH, PARAGRAPH + r" $$z = \sum_i x_i w_i$$", 1
+            )
         )
     )
     problems = pagecheck.math_problems(page)

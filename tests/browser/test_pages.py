@@ -8,7 +8,9 @@ from tests.booklib import chapters, toc_entries
 from tests.browser import pagecheck
 
 PAGES = list(toc_entries())
-CHAPTER_PAGES = {p.relative_to(p.parents[1]).with_suffix("").as_posix() for p in chapters()}
+CHAPTER_PAGES = {
+    p.relative_to(p.parents[1]).with_suffix("").as_posix() for p in chapters()
+}
 SCREENSHOTS = {"intro": "book/intro", "math": "book/notation", "figures": "book/neuron"}
 
 
@@ -18,7 +20,10 @@ def axe_report(artifacts):
     report: dict[str, list[dict]] = {}
     yield report
     (artifacts / "axe.json").write_text(json.dumps(report, indent=2))
-    rows = ["| page | serious | critical | moderate | minor |", "| --- | --- | --- | --- | --- |"]
+    rows = [
+        "| page | serious | critical | moderate | minor |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for page, violations in report.items():
         counts = {
             i: sum(v["nodes"] for v in violations if v["impact"] == i)
@@ -48,7 +53,9 @@ def test_page_reads_correctly(entry, site, open_page, axe_report):
     }
     for side in ("prev", "next"):
         if links[side] != expected[side]:
-            problems.append(f"{side} link goes to {links[side]}, expected {expected[side]}")
+            problems.append(
+                f"{side} link goes to {links[side]}, expected {expected[side]}"
+            )
 
     violations = pagecheck.axe_violations(page)
     axe_report[entry] = violations
@@ -59,7 +66,9 @@ def test_page_reads_correctly(entry, site, open_page, axe_report):
 def test_search_finds_a_known_term(site, open_page):
     page, _ = open_page(f"{site}search.html?q=broadcasting")
     page.wait_for_selector("#search-results li a", timeout=15000)
-    hits = page.eval_on_selector_all("#search-results li a", "links => links.map(a => a.href)")
+    hits = page.eval_on_selector_all(
+        "#search-results li a", "links => links.map(a => a.href)"
+    )
     assert any(h.split("#")[0].endswith("book/tensors.html") for h in hits), hits
 
 
@@ -77,7 +86,9 @@ def test_dark_mode_toggle_switches_the_theme(site, open_page):
     assert page.evaluate("() => document.documentElement.dataset.theme") == "dark"
     assert background() != light, "the page background did not change in dark mode"
     page.reload(wait_until="load")
-    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark", "not remembered"
+    assert page.evaluate("() => document.documentElement.dataset.theme") == "dark", (
+        "not remembered"
+    )
 
 
 @pytest.mark.parametrize("kind", SCREENSHOTS)

@@ -23,6 +23,10 @@ def execution_seconds() -> dict[str, float]:
 def test_chapter_runs_within_budget(path, execution_seconds):
     budget = budget_seconds(read_notebook(path).metadata)
     page = page_name(path)
-    assert page in execution_seconds, f"{chapter_id(path)} has no execution record in {CACHE}"
+    assert page in execution_seconds, (
+        f"{chapter_id(path)} has no execution record in {CACHE}"
+    )
     seconds = execution_seconds[page]
-    assert seconds <= budget, f"{chapter_id(path)} took {seconds:.1f} s, over its {budget} s budget"
+    assert seconds <= budget, (
+        f"{chapter_id(path)} took {seconds:.1f} s, over its {budget} s budget"
+    )

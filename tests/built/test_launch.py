@@ -47,7 +47,9 @@ def test_binder_button_opens_a_file_in_the_repository(path):
     parts = urlparse(url)
     assert parts.path == f"/v2/gh/{OWNER}/{NAME}/main"
     target = parts.query.removeprefix("urlpath=tree/")
-    assert (ROOT / target).is_file(), f"Binder would open {target}, which is not in the repository"
+    assert (ROOT / target).is_file(), (
+        f"Binder would open {target}, which is not in the repository"
+    )
 
 
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
@@ -60,13 +62,19 @@ def test_page_offers_its_notebook_for_download(path):
 
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_exported_notebook_installs_the_helper_package_first(path):
-    notebook = json.loads((NOTEBOOKS / f"{page_of(path)}.ipynb").read_text(encoding="utf-8"))
+    notebook = json.loads(
+        (NOTEBOOKS / f"{page_of(path)}.ipynb").read_text(encoding="utf-8")
+    )
     first, *rest = notebook["cells"]
     assert first["metadata"]["tags"] == [INSTALL_CELL_TAG]
     assert f'%pip install --quiet "nnbook @ git+{URL}@main"' in first["source"]
     sources = [c["source"] for c in rest if c["cell_type"] == "code"]
-    assert sources == [c.source for c in code_cells(path)], "the chapter's code cells, unchanged"
-    assert any(o for c in rest if c["cell_type"] == "code" for o in c["outputs"]), "executed"
+    assert sources == [c.source for c in code_cells(path)], (
+        "the chapter's code cells, unchanged"
+    )
+    assert any(o for c in rest if c["cell_type"] == "code" for o in c["outputs"]), (
+        "executed"
+    )
 
 
 def test_status_page_lists_every_chapter_with_its_environment():
@@ -80,4 +88,6 @@ def test_status_page_lists_every_chapter_with_its_environment():
         assert torch.__version__ in row, row
         assert re.search(r"\b(cpu|cuda|mps|xpu)\b", row), row
         assert "passed" in row and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", row), row
-        assert re.search(r"\b1\b\s+passed", row), f"every chapter runs on one thread: {row}"
+        assert re.search(r"\b1\b\s+passed", row), (
+            f"every chapter runs on one thread: {row}"
+        )

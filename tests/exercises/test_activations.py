@@ -47,14 +47,20 @@ def test_stable_softmax_checker_accepts_every_valid_answer():
     assert activations.check_stable_softmax(row_max_softmax)
     assert activations.check_stable_softmax(logsumexp_softmax)
     assert activations.check_stable_softmax(lambda z: torch.softmax(z, dim=1))
-    assert activations.check_stable_softmax(lambda z: torch.softmax(z.double(), dim=1).float())
+    assert activations.check_stable_softmax(
+        lambda z: torch.softmax(z.double(), dim=1).float()
+    )
 
 
 def test_stable_softmax_checker_explains_wrong_answers():
     verdict = activations.check_stable_softmax(naive_softmax)
     assert not verdict
-    assert repr(verdict).startswith("❌ Not yet: on huge logits [[1000.0, 1001.0, 1002.0]]:")
-    assert "contains NaN or inf" in repr(verdict) and "each row's maximum" in repr(verdict)
+    assert repr(verdict).startswith(
+        "❌ Not yet: on huge logits [[1000.0, 1001.0, 1002.0]]:"
+    )
+    assert "contains NaN or inf" in repr(verdict) and "each row's maximum" in repr(
+        verdict
+    )
 
     verdict = activations.check_stable_softmax(global_max_softmax)
     assert "on a batch mixing huge and small rows" in repr(verdict)
@@ -74,7 +80,9 @@ def test_stable_softmax_checker_explains_wrong_answers():
     verdict = activations.check_stable_softmax(lambda z: row_max_softmax(z).sum(dim=1))
     assert "has shape (1,), but the expected shape is (1, 3)" in repr(verdict)
 
-    verdict = activations.check_stable_softmax(lambda z: row_max_softmax(z) * 0.5 + 0.5 / 3)
+    verdict = activations.check_stable_softmax(
+        lambda z: row_max_softmax(z) * 0.5 + 0.5 / 3
+    )
     assert "largest difference" in repr(verdict)
 
     verdict = activations.check_stable_softmax(lambda z: None)
@@ -82,7 +90,9 @@ def test_stable_softmax_checker_explains_wrong_answers():
     verdict = activations.check_stable_softmax(lambda z: row_max_softmax(z).numpy())
     assert "NumPy array" in repr(verdict)
     assert "still `...`" in repr(activations.check_stable_softmax(...))
-    unfinished = activations.check_stable_softmax(lambda z: ...)  # the starter cell as given
+    unfinished = activations.check_stable_softmax(
+        lambda z: ...
+    )  # the starter cell as given
     assert "`stable_softmax(z)` is still `...`" in repr(unfinished)
     assert "should be a function" in repr(activations.check_stable_softmax(np.zeros(3)))
 
@@ -101,7 +111,9 @@ def test_leaky_relu_grad_checker_accepts_every_valid_answer():
     assert activations.check_leaky_relu_grad(leaky_relu_grad)
     # Either one-sided slope is a valid choice at z = 0.
     assert activations.check_leaky_relu_grad(lambda z, s: torch.where(z >= 0, 1.0, s))
-    assert activations.check_leaky_relu_grad(lambda z, s: (z > 0).float() + s * (z <= 0).float())
+    assert activations.check_leaky_relu_grad(
+        lambda z, s: (z > 0).float() + s * (z <= 0).float()
+    )
 
 
 def test_leaky_relu_grad_checker_explains_wrong_answers():
@@ -110,18 +122,34 @@ def test_leaky_relu_grad_checker_explains_wrong_answers():
         "❌ Not yet: on z = [-3, -0.5, 0, 0.5, 3] with negative_slope=0.1: at z = -3 your "
         "derivative is 0, but it should be 0.1: for z < 0 leaky ReLU is negative_slope * z"
     )
-    fixed_slope = activations.check_leaky_relu_grad(lambda z, s: torch.where(z > 0, 1.0, 0.1))
-    assert "negative_slope=0.01" in repr(fixed_slope) and "should be 0.01" in repr(fixed_slope)
-    values = activations.check_leaky_relu_grad(lambda z, s: torch.nn.functional.leaky_relu(z, s))
+    fixed_slope = activations.check_leaky_relu_grad(
+        lambda z, s: torch.where(z > 0, 1.0, 0.1)
+    )
+    assert "negative_slope=0.01" in repr(fixed_slope) and "should be 0.01" in repr(
+        fixed_slope
+    )
+    values = activations.check_leaky_relu_grad(
+        lambda z, s: torch.nn.functional.leaky_relu(z, s)
+    )
     assert "at z = -3 your derivative is -0.3, but it should be 0.1" in repr(values)
-    positive_wrong = activations.check_leaky_relu_grad(lambda z, s: torch.where(z > 0, 2.0, s))
-    assert "at z = 0.5 your derivative is 2, but it should be 1: for z > 0" in repr(positive_wrong)
-    at_zero = activations.check_leaky_relu_grad(lambda z, s: torch.where(z > 0, 1.0, s) * (z != 0))
+    positive_wrong = activations.check_leaky_relu_grad(
+        lambda z, s: torch.where(z > 0, 2.0, s)
+    )
+    assert "at z = 0.5 your derivative is 2, but it should be 1: for z > 0" in repr(
+        positive_wrong
+    )
+    at_zero = activations.check_leaky_relu_grad(
+        lambda z, s: torch.where(z > 0, 1.0, s) * (z != 0)
+    )
     assert "at z = 0 either one-sided slope is accepted, 1 or 0.1" in repr(at_zero)
-    assert "dtype torch.bool" in repr(activations.check_leaky_relu_grad(lambda z, s: z > 0))
+    assert "dtype torch.bool" in repr(
+        activations.check_leaky_relu_grad(lambda z, s: z > 0)
+    )
     assert "shape (5, 1)" in repr(
         activations.check_leaky_relu_grad(lambda z, s: leaky_relu_grad(z, s)[:, None])
     )
     assert "is still `...`" in repr(activations.check_leaky_relu_grad(lambda z, s: ...))
     raised = activations.check_leaky_relu_grad(lambda z: z)
-    assert "`leaky_relu_grad` raised TypeError on z = [-3, -0.5, 0, 0.5, 3]" in repr(raised)
+    assert "`leaky_relu_grad` raised TypeError on z = [-3, -0.5, 0, 0.5, 3]" in repr(
+        raised
+    )

@@ -101,8 +101,9 @@ def test_W1_checker_names_a_missing_factor_of_the_loss():
     args = problem()
     g = by_hand(*args)
     right = g["X"].T @ g["dZ1"]
-    assert "it is 6 times too large; it misses the 1/N of the mean over the N = 6 examples" in repr(
-        ex.check_grad_W1(right * N, *args)
+    assert (
+        "it is 6 times too large; it misses the 1/N of the mean over the N = 6 examples"
+        in repr(ex.check_grad_W1(right * N, *args))
     )
     assert "12 times too large; the loss is the mean of all N m = 12 entries" in repr(
         ex.check_grad_W1(right * N * m, *args)
@@ -111,8 +112,9 @@ def test_W1_checker_names_a_missing_factor_of_the_loss():
         "2 times too large; the loss is the mean of all N m = 12 entries, so divide by m"
         in repr(ex.check_grad_W1(right * m, *args))
     )
-    assert "it is half the gradient; the derivative of the square brings a factor 2" in repr(
-        ex.check_grad_W1(right / 2, *args)
+    assert (
+        "it is half the gradient; the derivative of the square brings a factor 2"
+        in repr(ex.check_grad_W1(right / 2, *args))
     )
     assert "it has the wrong sign" in repr(ex.check_grad_W1(-right, *args))
 
@@ -135,8 +137,12 @@ def test_b1_checker_names_the_shape_mistakes():
         "❌ Not yet: `db1` has shape (6, 4), one row per example: b1 is added to every row, so its "
         "gradient is the sum of dZ1 over the batch, dZ1.sum(dim=0)"
     )
-    assert "without keepdim=True" in repr(ex.check_grad_b1(dZ1.sum(dim=0, keepdim=True), *args))
-    assert "sum over the examples, dim=0" in repr(ex.check_grad_b1(dZ1.sum(dim=1), *args))
+    assert "without keepdim=True" in repr(
+        ex.check_grad_b1(dZ1.sum(dim=0, keepdim=True), *args)
+    )
+    assert "sum over the examples, dim=0" in repr(
+        ex.check_grad_b1(dZ1.sum(dim=1), *args)
+    )
     other = ex.check_grad_b1(dZ1[:, :2].sum(dim=0), *args)
     assert "shape (2,), but the expected shape is (4,)" in repr(other)
 
@@ -148,19 +154,27 @@ def test_b1_checker_names_the_value_mistakes():
     assert "it is the mean over the batch, 6 times too small" in repr(
         ex.check_grad_b1(dZ1.mean(dim=0), *args)
     )
-    assert "the factor f'(Z1) is missing" in repr(ex.check_grad_b1(dH1.sum(dim=0), *args))
+    assert "the factor f'(Z1) is missing" in repr(
+        ex.check_grad_b1(dH1.sum(dim=0), *args)
+    )
     tanh_derivative = (dH1 * (1 - H1**2)).sum(dim=0)
     assert "derivative of tanh" in repr(ex.check_grad_b1(tanh_derivative, *args))
     at_H1 = (dH1 * torch.sigmoid(H1) * (1 - torch.sigmoid(H1))).sum(dim=0)
     assert "taken at H1 instead of Z1" in repr(ex.check_grad_b1(at_H1, *args))
     assert "it misses the 1/N" in repr(ex.check_grad_b1(dZ1.sum(dim=0) * N, *args))
     assert "it has the wrong sign" in repr(ex.check_grad_b1(-dZ1.sum(dim=0), *args))
-    square = problem(3, (4, 3, 4, 2))  # N == h: a sum over the wrong axis has the right shape
+    square = problem(
+        3, (4, 3, 4, 2)
+    )  # N == h: a sum over the wrong axis has the right shape
     dZ1s = by_hand(*square)["dZ1"]
-    assert "it sums over the hidden units" in repr(ex.check_grad_b1(dZ1s.sum(dim=1), *square))
+    assert "it sums over the hidden units" in repr(
+        ex.check_grad_b1(dZ1s.sum(dim=1), *square)
+    )
     wrong = dZ1.sum(dim=0)
     wrong[3] += 0.5
-    assert "largest difference is 0.5 at index (3,)" in repr(ex.check_grad_b1(wrong, *args))
+    assert "largest difference is 0.5 at index (3,)" in repr(
+        ex.check_grad_b1(wrong, *args)
+    )
 
 
 @pytest.mark.parametrize("check", [ex.check_grad_W1, ex.check_grad_b1])
@@ -179,7 +193,9 @@ def test_checkers_reject_malformed_answers_with_the_standard_messages(check):
     nan = good.clone()
     nan.view(-1)[0] = float("nan")
     assert "contains NaN" in repr(check(nan, *args))
-    assert f"`{name}` has shape (7,)" in repr(check(torch.zeros(7, dtype=torch.float64), *args))
+    assert f"`{name}` has shape (7,)" in repr(
+        check(torch.zeros(7, dtype=torch.float64), *args)
+    )
 
 
 @pytest.mark.parametrize("check", [ex.check_grad_W1, ex.check_grad_b1])
@@ -213,7 +229,8 @@ def test_checkers_leave_their_inputs_unchanged():
 def one_unit_autograd():
     """dL/dw1 of the paper exercise's network, from autograd."""
     p = {
-        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in ex.ONE_UNIT.items()
+        k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+        for k, v in ex.ONE_UNIT.items()
     }
     y_hat = p["w2"] * torch.sigmoid(p["w1"] * p["x"] + p["b1"]) + p["b2"]
     ((y_hat - p["y"]) ** 2).backward()
@@ -248,7 +265,8 @@ def test_one_unit_checker_names_each_slip():
         message = rejected(check(answer))
         assert reason in message, (answer, message)
     assert "is still `...`" in rejected(check(...))
-    assert "is a str, but it should be one number: work it out as one number" in rejected(
-        check("-12")
+    assert (
+        "is a str, but it should be one number: work it out as one number"
+        in rejected(check("-12"))
     )
     assert "is NaN" in rejected(check(float("nan")))

@@ -93,16 +93,26 @@ def test_sgd_update_checker_accepts_every_valid_update():
 
 
 def test_sgd_update_checker_explains_wrong_updates():
-    assert "moved along the gradient, uphill" in rejected(b2d.check_sgd_update(update_uphill))
+    assert "moved along the gradient, uphill" in rejected(
+        b2d.check_sgd_update(update_uphill)
+    )
     assert "the step ignores lr" in rejected(b2d.check_sgd_update(update_without_lr))
     assert "did not change" in rejected(b2d.check_sgd_update(update_rebinding))
     assert "did not change" in rejected(b2d.check_sgd_update(update_zero_first))
     assert "torch.no_grad()" in rejected(b2d.check_sgd_update(update_without_no_grad))
-    assert "reset p.grad after the step" in rejected(b2d.check_sgd_update(update_reset_first))
-    assert "gradients were not reset" in rejected(b2d.check_sgd_update(update_without_reset))
-    assert "differs from that by up to" in rejected(b2d.check_sgd_update(update_half_step))
+    assert "reset p.grad after the step" in rejected(
+        b2d.check_sgd_update(update_reset_first)
+    )
+    assert "gradients were not reset" in rejected(
+        b2d.check_sgd_update(update_without_reset)
+    )
+    assert "differs from that by up to" in rejected(
+        b2d.check_sgd_update(update_half_step)
+    )
     assert "contains NaN" in rejected(b2d.check_sgd_update(update_nan))
-    assert "raised ValueError: not written yet" in rejected(b2d.check_sgd_update(update_raises))
+    assert "raised ValueError: not written yet" in rejected(
+        b2d.check_sgd_update(update_raises)
+    )
     assert "is still `...`" in rejected(b2d.check_sgd_update(...))
     assert "should be a function" in rejected(b2d.check_sgd_update(0.1))
 
@@ -141,7 +151,9 @@ def test_four_bit_checker_explains_wrong_data():
     assert "dtype torch.float32, but torch.int64" in rejected(
         b2d.check_four_bit_classifier(X4, y4.float(), net)
     )
-    assert "shape (16, 3)" in rejected(b2d.check_four_bit_classifier(X4[:, 1:], y4, net))
+    assert "shape (16, 3)" in rejected(
+        b2d.check_four_bit_classifier(X4[:, 1:], y4, net)
+    )
     assert "reads the bits in reverse" in rejected(
         b2d.check_four_bit_classifier(X4.flip(1), y4, net)
     )
@@ -155,12 +167,16 @@ def test_four_bit_checker_explains_wrong_data():
     assert "row 5 of X4 is 0101, which is 5, but y4[5] is 4" in rejected(
         b2d.check_four_bit_classifier(X4, wrong, net)
     )
-    assert "`X4` is still `...`" in rejected(b2d.check_four_bit_classifier(..., y4, net))
+    assert "`X4` is still `...`" in rejected(
+        b2d.check_four_bit_classifier(..., y4, net)
+    )
 
 
 def test_four_bit_checker_explains_wrong_networks():
     X4, y4 = four_bit_data()
-    assert "a regression output" in rejected(b2d.check_four_bit_classifier(X4, y4, classifier(1)))
+    assert "a regression output" in rejected(
+        b2d.check_four_bit_classifier(X4, y4, classifier(1))
+    )
     assert "gives 8 logits per example" in rejected(
         b2d.check_four_bit_classifier(X4, y4, classifier(8))
     )
@@ -171,4 +187,6 @@ def test_four_bit_checker_explains_wrong_networks():
     assert "should have one row of logits per example" in rejected(
         b2d.check_four_bit_classifier(X4, y4, lambda X: X.T)
     )
-    assert "`net4` is still `...`" in rejected(b2d.check_four_bit_classifier(X4, y4, ...))
+    assert "`net4` is still `...`" in rejected(
+        b2d.check_four_bit_classifier(X4, y4, ...)
+    )

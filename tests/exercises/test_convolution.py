@@ -26,7 +26,10 @@ def with_unfold(x, kernel, stride, padding):
 
 def with_conv2d_in_float64(x, kernel, stride, padding):
     out = F.conv2d(
-        x.double()[None, None], kernel.double()[None, None], stride=stride, padding=padding
+        x.double()[None, None],
+        kernel.double()[None, None],
+        stride=stride,
+        padding=padding,
     )
     return out[0, 0]
 
@@ -39,7 +42,9 @@ def test_conv2d_accepts_loops_unfold_and_other_dtypes():
 
 
 def test_conv2d_explains_a_flipped_kernel():
-    text = rejected(convolution.check_conv2d(lambda x, k, s, p: loops(x, k.flip(0, 1), s, p)))
+    text = rejected(
+        convolution.check_conv2d(lambda x, k, s, p: loops(x, k.flip(0, 1), s, p))
+    )
     assert "for a 5x5 image, a 3x3 kernel, stride 1 and padding 0" in text
     assert "the kernel flipped" in text and "cross-correlation" in text
 
@@ -55,7 +60,9 @@ def test_conv2d_explains_a_missing_stride_or_padding():
 
 
 def test_conv2d_names_the_largest_difference():
-    text = rejected(convolution.check_conv2d(lambda x, k, s, p: loops(x, k, s, p) + 0.5))
+    text = rejected(
+        convolution.check_conv2d(lambda x, k, s, p: loops(x, k, s, p) + 0.5)
+    )
     assert "for a 5x5 image, a 3x3 kernel, stride 1 and padding 0" in text
     assert "differs from F.conv2d by up to 0.5" in text and "at output pixel" in text
 
@@ -80,9 +87,13 @@ def test_conv_stack_params_accepts_every_form_of_the_count():
 def test_conv_stack_params_explains_the_usual_slips():
     text = rejected(convolution.check_conv_stack_params(5418 - 16 - 32 - 10))
     assert "5360 is not right" in text and "not the biases" in text
-    text = rejected(convolution.check_conv_stack_params(16 * 9 + 16 + 32 * 9 + 32 + 10 + 10))
+    text = rejected(
+        convolution.check_conv_stack_params(16 * 9 + 16 + 32 * 9 + 32 + 10 + 10)
+    )
     assert "500 is not right" in text and "every input channel" in text
-    text = rejected(convolution.check_conv_stack_params(16 * 3 * 3 + 16 + 32 * 16 * 3 + 32 + 330))
+    text = rejected(
+        convolution.check_conv_stack_params(16 * 3 * 3 + 16 + 32 * 16 * 3 + 32 + 330)
+    )
     assert "2058 is not right" in text and "9 weights" in text
     text = rejected(convolution.check_conv_stack_params(6000))
     assert "6000 is too high" in text and "C_out * C_in * kh * kw + C_out" in text
@@ -103,7 +114,12 @@ def test_the_formula_is_what_the_gradient_measures():
     for layers in convolution.RF_CASES:
         assert convolution.measured_receptive_field(layers) == dilated(layers)
         assert convolution.receptive_field_formula(layers) == dilated(layers)
-    assert convolution.measured_receptive_field([(5, 1, 1), (2, 2, 1), (5, 1, 1), (2, 2, 1)]) == 16
+    assert (
+        convolution.measured_receptive_field(
+            [(5, 1, 1), (2, 2, 1), (5, 1, 1), (2, 2, 1)]
+        )
+        == 16
+    )
 
 
 def test_receptive_field_accepts_ints_of_every_kind():
@@ -118,14 +134,21 @@ def test_receptive_field_accepts_ints_of_every_kind():
 
 def test_receptive_field_explains_ignored_dilation_and_stride():
     text = rejected(
-        convolution.check_receptive_field(lambda ls: dilated([(k, s, 1) for k, s, _ in ls]))
+        convolution.check_receptive_field(
+            lambda ls: dilated([(k, s, 1) for k, s, _ in ls])
+        )
     )
     assert "for layers [(3, 1, 1), (3, 1, 2), (3, 1, 4)] your function gives 7" in text
     assert "depends on 15 x 15 input pixels" in text and "d * (k - 1) + 1" in text
     text = rejected(
-        convolution.check_receptive_field(lambda ls: 1 + sum(d * (k - 1) for k, _, d in ls))
+        convolution.check_receptive_field(
+            lambda ls: 1 + sum(d * (k - 1) for k, _, d in ls)
+        )
     )
-    assert "for layers [(5, 1, 1), (2, 2, 1), (5, 1, 1), (2, 2, 1)] your function gives 11" in text
+    assert (
+        "for layers [(5, 1, 1), (2, 2, 1), (5, 1, 1), (2, 2, 1)] your function gives 11"
+        in text
+    )
     assert "moves `jump` input pixels" in text
     text = rejected(convolution.check_receptive_field(lambda ls: dilated(ls) + 1))
     assert "your function gives 4, but one output pixel depends on 3 x 3" in text
@@ -137,5 +160,7 @@ def test_receptive_field_rejects_tuples_floats_and_errors():
     assert "whole number" in rejected(convolution.check_receptive_field(lambda ls: 3.0))
     text = rejected(convolution.check_receptive_field(lambda ls: ls[5]))
     assert "raised IndexError" in text
-    assert "returns `...`" in rejected(convolution.check_receptive_field(lambda ls: ...))
+    assert "returns `...`" in rejected(
+        convolution.check_receptive_field(lambda ls: ...)
+    )
     assert "should be a function" in rejected(convolution.check_receptive_field(16))

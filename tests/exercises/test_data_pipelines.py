@@ -46,13 +46,16 @@ def test_stratified_split_checker_explains_wrong_answers():
 
     def plain_random_split(y, fractions, generator):
         return tuple(
-            torch.tensor(s.indices) for s in random_split(range(len(y)), fractions, generator)
+            torch.tensor(s.indices)
+            for s in random_split(range(len(y)), fractions, generator)
         )
 
     assert "split each class on its own" in message(plain_random_split)
 
     def unseeded(y, fractions, generator):
-        return split_each_class(y, fractions, torch.Generator().manual_seed(torch.seed() % 1000))
+        return split_each_class(
+            y, fractions, torch.Generator().manual_seed(torch.seed() % 1000)
+        )
 
     assert "seeded alike give different splits" in message(unseeded)
 
@@ -87,7 +90,9 @@ def test_stratified_split_checker_explains_wrong_answers():
 
     assert "not a mask or floats" in message(masks)
     assert "return three" in message(lambda y, f, g: split_each_class(y, f, g)[:2])
-    assert "return a tuple of three index tensors" in message(lambda y, f, g: torch.arange(3))
+    assert "return a tuple of three index tensors" in message(
+        lambda y, f, g: torch.arange(3)
+    )
     assert "`stratified_split` raised ValueError on seed 0: boom" in message(
         lambda y, f, g: (_ for _ in ()).throw(ValueError("boom"))
     )
@@ -111,8 +116,12 @@ def test_train_statistics_checker_accepts_every_valid_answer():
     check = data_pipelines.check_train_statistics
     assert check(X_train.mean(dim=0), X_train.std(dim=0), X, idx)
     assert check(X_train.mean(dim=0), X_train.std(dim=0, correction=0), X, idx)
-    assert check(X_train.mean(dim=0, keepdim=True), X_train.std(dim=0, keepdim=True), X, idx)
-    assert check(X_train.double().mean(dim=0), X_train.double().std(dim=0), X, torch.tensor(idx))
+    assert check(
+        X_train.mean(dim=0, keepdim=True), X_train.std(dim=0, keepdim=True), X, idx
+    )
+    assert check(
+        X_train.double().mean(dim=0), X_train.double().std(dim=0), X, torch.tensor(idx)
+    )
 
 
 def test_train_statistics_checker_explains_wrong_answers():
@@ -132,17 +141,25 @@ def test_train_statistics_checker_explains_wrong_answers():
     assert "`mean` was computed on the 80 validation and test examples" in check(
         X[held_out].mean(dim=0), std
     )
-    assert "`mean` has shape (120,), one value per example: you averaged over features" in check(
-        X_train.mean(dim=1), std
+    assert (
+        "`mean` has shape (120,), one value per example: you averaged over features"
+        in check(X_train.mean(dim=1), std)
     )
     assert "`std` has shape (200,), one value per example" in check(mean, X.std(dim=1))
-    assert "`mean` is a single number for all features together" in check(X_train.mean(), std)
-    assert "`std` has shape (3, 1), but the expected shape is (3,)" in check(mean, std[:, None])
-    assert "`std` equals the variance of the training features" in check(mean, X_train.var(dim=0))
+    assert "`mean` is a single number for all features together" in check(
+        X_train.mean(), std
+    )
+    assert "`std` has shape (3, 1), but the expected shape is (3,)" in check(
+        mean, std[:, None]
+    )
+    assert "`std` equals the variance of the training features" in check(
+        mean, X_train.var(dim=0)
+    )
     assert "`mean` has dtype torch.int64" in check(mean.long(), std)
     assert "`std` contains inf" in check(mean, std / 0)
-    assert "`mean` differs from the training statistics; feature 1 is off by 1" in check(
-        mean + torch.tensor([0.0, 1.0, 0.0]), std
+    assert (
+        "`mean` differs from the training statistics; feature 1 is off by 1"
+        in check(mean + torch.tensor([0.0, 1.0, 0.0]), std)
     )
     assert "is still `...`" in check(..., std)
     assert "is a NumPy array" in check(mean.numpy(), std)

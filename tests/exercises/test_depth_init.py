@@ -27,7 +27,9 @@ def uniform_init(layer):
 
 def new_parameter_init(layer):
     std = math.sqrt(2 / layer.in_features)
-    layer.weight = nn.Parameter(torch.randn(layer.out_features, layer.in_features) * std)
+    layer.weight = nn.Parameter(
+        torch.randn(layer.out_features, layer.in_features) * std
+    )
 
 
 def returns_a_new_layer(layer):
@@ -45,7 +47,9 @@ def returns_a_new_layer(layer):
         returns_a_new_layer,
         lambda layer: nn.init.kaiming_normal_(layer.weight, nonlinearity="relu"),
         lambda layer: nn.init.kaiming_uniform_(layer.weight, nonlinearity="relu"),
-        lambda layer: nn.init.trunc_normal_(layer.weight, std=math.sqrt(2 / layer.in_features)),
+        lambda layer: nn.init.trunc_normal_(
+            layer.weight, std=math.sqrt(2 / layer.in_features)
+        ),
     ],
     ids=[
         "normal",
@@ -60,7 +64,9 @@ def returns_a_new_layer(layer):
 def test_init_relu_accepts_every_kaiming_style_initialisation(init):
     verdict = depth_init.check_init_relu(init)
     assert verdict, repr(verdict)
-    assert repr(verdict).startswith("✅ Correct! The average std of every layer's output")
+    assert repr(verdict).startswith(
+        "✅ Correct! The average std of every layer's output"
+    )
 
 
 def test_init_relu_leaves_the_callers_random_state_alone():
@@ -70,8 +76,13 @@ def test_init_relu_leaves_the_callers_random_state_alone():
 
 
 def test_init_relu_explains_a_variance_that_is_too_small_or_too_large():
-    message = rejected(depth_init.check_init_relu(lambda layer: None))  # PyTorch's default
-    assert "layer 1 has an average std of 0.3" in message and "outside 0.6 to 1.1" in message
+    message = rejected(
+        depth_init.check_init_relu(lambda layer: None)
+    )  # PyTorch's default
+    assert (
+        "layer 1 has an average std of 0.3" in message
+        and "outside 0.6 to 1.1" in message
+    )
     assert "0.166 times 2/fan_in" in message and "too small" in message
     message = rejected(
         depth_init.check_init_relu(lambda layer: nn.init.xavier_normal_(layer.weight))
@@ -95,15 +106,21 @@ def test_init_relu_tells_fan_in_from_fan_out():
 
 
 def test_init_relu_explains_weights_that_cannot_work():
-    message = rejected(depth_init.check_init_relu(lambda layer: nn.init.zeros_(layer.weight)))
+    message = rejected(
+        depth_init.check_init_relu(lambda layer: nn.init.zeros_(layer.weight))
+    )
     assert "all its weights are 0" in message
-    constant = depth_init.check_init_relu(lambda layer: nn.init.constant_(layer.weight, 0.09))
+    constant = depth_init.check_init_relu(
+        lambda layer: nn.init.constant_(layer.weight, 0.09)
+    )
     assert "every unit has the same weights" in rejected(constant)
 
     def shifted(layer):
         nn.init.uniform_(layer.weight, 0.0, math.sqrt(6 / layer.in_features))
 
-    assert "not 0, so the weighted sums add up" in rejected(depth_init.check_init_relu(shifted))
+    assert "not 0, so the weighted sums add up" in rejected(
+        depth_init.check_init_relu(shifted)
+    )
 
     def large_bias(layer):
         nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
@@ -113,7 +130,9 @@ def test_init_relu_explains_weights_that_cannot_work():
 
     def transposed(layer):
         std = math.sqrt(2 / layer.in_features)
-        layer.weight = nn.Parameter(torch.randn(layer.in_features, layer.out_features) * std)
+        layer.weight = nn.Parameter(
+            torch.randn(layer.in_features, layer.out_features) * std
+        )
 
     message = rejected(depth_init.check_init_relu(transposed))
     assert "shape (128, 512), but nn.Linear(128, 512) needs (512, 128)" in message
@@ -130,8 +149,9 @@ def test_init_relu_explains_malformed_answers():
     assert "is None" in rejected(check(None))
     assert "but it is a module (Linear)" in rejected(check(nn.Linear(2, 2)))
     outside_no_grad = rejected(check(lambda layer: layer.weight.normal_(0.0, 0.1)))
-    assert "`init_relu(layer)` raised RuntimeError on layer 1 of the stacks of width 256" in (
-        outside_no_grad
+    assert (
+        "`init_relu(layer)` raised RuntimeError on layer 1 of the stacks of width 256"
+        in (outside_no_grad)
     )
     assert "torch.no_grad()" in outside_no_grad
 
@@ -170,7 +190,9 @@ def test_default_relu_std_accepts_a_measurement():
 
 def test_default_relu_std_takes_other_depths():
     assert depth_init.check_default_relu_std(RATIO * 6 ** (-3 / 2), k=3)
-    assert "std_after_3" in rejected(depth_init.check_default_relu_std(6 ** (-3 / 2), k=3))
+    assert "std_after_3" in rejected(
+        depth_init.check_default_relu_std(6 ** (-3 / 2), k=3)
+    )
 
 
 @pytest.mark.parametrize(
@@ -215,7 +237,9 @@ def clip_reference(grads, max_norm):
 
 def clip_in_place(grads, max_norm):
     """As clip_grad_norm_ does: in place, with its small epsilon, returning nothing."""
-    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+    total = torch.linalg.vector_norm(
+        torch.stack([torch.linalg.vector_norm(g) for g in grads])
+    )
     for g in grads:
         g.mul_(torch.clamp(max_norm / (total + 1e-6), max=1.0))
 
@@ -231,7 +255,12 @@ def clip_with_torch(grads, max_norm):
 
 @pytest.mark.parametrize(
     "clip_grads",
-    [clip_reference, clip_in_place, clip_with_torch, lambda g, m: tuple(clip_reference(g, m))],
+    [
+        clip_reference,
+        clip_in_place,
+        clip_with_torch,
+        lambda g, m: tuple(clip_reference(g, m)),
+    ],
     ids=["reference", "in-place", "torch", "tuple"],
 )
 def test_clip_grads_accepts_every_valid_answer(clip_grads):
@@ -241,10 +270,12 @@ def test_clip_grads_accepts_every_valid_answer(clip_grads):
 
 def test_clip_grads_explains_typical_mistakes():
     check = depth_init.check_clip_grads
-    per_tensor = check(lambda grads, m: [g * min(1.0, m / g.norm().item()) for g in grads])
-    assert "total norm 13" in rejected(per_tensor) and "clipped each tensor on its own" in (
-        rejected(per_tensor)
+    per_tensor = check(
+        lambda grads, m: [g * min(1.0, m / g.norm().item()) for g in grads]
     )
+    assert "total norm 13" in rejected(
+        per_tensor
+    ) and "clipped each tensor on its own" in (rejected(per_tensor))
     clamped = check(lambda grads, m: [g.clamp(-m, m) for g in grads])
     assert "clip_grad_value_" in rejected(clamped)
 
@@ -268,8 +299,12 @@ def test_clip_grads_explains_malformed_answers():
     check = depth_init.check_clip_grads
     assert "still `...`" in rejected(check(...))
     assert "should be a function, but it is a int" in rejected(check(3))
-    flat = check(lambda grads, m: torch.cat([g.flatten() for g in clip_reference(grads, m)]))
-    assert "should return a list of tensors" in rejected(flat) and "a Tensor" in rejected(flat)
+    flat = check(
+        lambda grads, m: torch.cat([g.flatten() for g in clip_reference(grads, m)])
+    )
+    assert "should return a list of tensors" in rejected(
+        flat
+    ) and "a Tensor" in rejected(flat)
     assert "returned 1 tensors for 2 gradients" in rejected(
         check(lambda grads, m: clip_reference(grads, m)[:1])
     )

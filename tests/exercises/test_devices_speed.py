@@ -41,16 +41,21 @@ def verdict(to_device) -> str:
 def test_to_device_checker_accepts_valid_answers():
     for answer in (recursive, with_pytree, reversed_keys):
         assert devices_speed.check_to_device(answer, CPU), answer.__name__
-    assert devices_speed.check_to_device(recursive, "cpu"), "a device given as a string works"
+    assert devices_speed.check_to_device(recursive, "cpu"), (
+        "a device given as a string works"
+    )
 
 
 def test_to_device_checker_names_what_is_wrong():
     assert "`to_device` is still `...`" in verdict(...)
     assert "should be a function" in verdict(42)
     assert "returned None" in verdict(lambda batch, device: None)
-    assert "returns `...`: replace the `...` with your code" in verdict(lambda batch, device: ...)
-    assert "raised AttributeError on a batch for meta: 'dict' object has no attribute 'to'" in (
-        verdict(lambda batch, device: tuple(item.to(device) for item in batch))
+    assert "returns `...`: replace the `...` with your code" in verdict(
+        lambda batch, device: ...
+    )
+    assert (
+        "raised AttributeError on a batch for meta: 'dict' object has no attribute 'to'"
+        in (verdict(lambda batch, device: tuple(item.to(device) for item in batch)))
     )
 
     def top_level_only(batch, device):
@@ -67,9 +72,14 @@ def test_to_device_checker_names_what_is_wrong():
     )
 
     def to_float(batch, device):
-        return tree_map(lambda x: x.to(device, torch.float32) if torch.is_tensor(x) else x, batch)
+        return tree_map(
+            lambda x: x.to(device, torch.float32) if torch.is_tensor(x) else x, batch
+        )
 
-    assert "batch[1]['labels'] changed dtype from torch.int64 to torch.float32" in verdict(to_float)
+    assert (
+        "batch[1]['labels'] changed dtype from torch.int64 to torch.float32"
+        in verdict(to_float)
+    )
 
     def drop_mask(batch, device):
         moved = recursive(batch, device)
@@ -80,7 +90,8 @@ def test_to_device_checker_names_what_is_wrong():
 
     def zeros(batch, device):
         return tree_map(
-            lambda x: torch.zeros_like(x, device=device) if torch.is_tensor(x) else x, batch
+            lambda x: torch.zeros_like(x, device=device) if torch.is_tensor(x) else x,
+            batch,
         )
 
     assert "the tensor at batch[0] changed its values" in verdict(zeros)
@@ -92,10 +103,13 @@ def test_to_device_checker_names_what_is_wrong():
     assert "changed shape from (4, 1, 28, 28) to (4, 784)" in verdict(flatten_images)
 
     def stringify(batch, device):
-        return tree_map(lambda x: x.to(device) if torch.is_tensor(x) else x.upper(), batch)
+        return tree_map(
+            lambda x: x.to(device) if torch.is_tensor(x) else x.upper(), batch
+        )
 
-    assert "batch[2][1] was 'batch-7', which is not a tensor, and came back as 'BATCH-7'" in (
-        verdict(stringify)
+    assert (
+        "batch[2][1] was 'batch-7', which is not a tensor, and came back as 'BATCH-7'"
+        in (verdict(stringify))
     )
 
     def numpy_leaves(batch, device):
@@ -107,7 +121,9 @@ def test_to_device_checker_names_what_is_wrong():
         moved = recursive(batch, device)
         return (moved[0], moved[1], moved[2][:1])
 
-    assert "the list at batch[2] has 1 items, but the batch had 2" in verdict(partial_list)
+    assert "the list at batch[2] has 1 items, but the batch had 2" in verdict(
+        partial_list
+    )
 
     def forgets_return(batch, device):
         if isinstance(batch, torch.Tensor):
@@ -120,7 +136,9 @@ def test_to_device_checker_names_what_is_wrong():
         else:
             return batch
 
-    assert "batch[1] became None: did a function forget to `return`?" in verdict(forgets_return)
+    assert "batch[1] became None: did a function forget to `return`?" in verdict(
+        forgets_return
+    )
 
 
 def test_linear_gflops_checker():
@@ -128,8 +146,12 @@ def test_linear_gflops_checker():
     right = 2 * N * n * m / seconds / 1e9
     check = devices_speed.check_linear_gflops
     assert check(right, N, n, m, seconds)
-    assert check(torch.tensor(right), N, n, m, seconds), "a one-element tensor is a number too"
-    assert check((2 * N * n * m + N * m) / seconds / 1e9, N, n, m, seconds), "counting the bias"
+    assert check(torch.tensor(right), N, n, m, seconds), (
+        "a one-element tensor is a number too"
+    )
+    assert check((2 * N * n * m + N * m) / seconds / 1e9, N, n, m, seconds), (
+        "counting the bias"
+    )
     assert "✅ Correct! 205,520,896 operations in 4 ms is 51.4 GFLOP/s." == repr(
         check(right, N, n, m, seconds)
     )
@@ -137,7 +159,9 @@ def test_linear_gflops_checker():
     def message(answer) -> str:
         return rejected(check(answer, N, n, m, seconds))
 
-    assert "each multiply-add counts as two operations" in message(N * n * m / seconds / 1e9)
+    assert "each multiply-add counts as two operations" in message(
+        N * n * m / seconds / 1e9
+    )
     assert "divide by 1e9" in message(2 * N * n * m / seconds)
     assert "a number of GFLOP, not a rate" in message(2 * N * n * m / 1e9)
     assert "multiplies by the time" in message(2 * N * n * m * seconds / 1e9)
@@ -148,5 +172,7 @@ def test_linear_gflops_checker():
     assert "is still `...`" in message(...)
     assert "is None" in message(None)
     assert "is a str, but it should be one number" in message("51.4")
-    assert "is a tensor of shape (2,), but it should be one number" in message(torch.ones(2))
+    assert "is a tensor of shape (2,), but it should be one number" in message(
+        torch.ones(2)
+    )
     assert "is inf: look for a division by zero" in message(float("inf"))

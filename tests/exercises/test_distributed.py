@@ -40,7 +40,9 @@ def test_average_gradients_checker_explains_wrong_answers():
         return [sum(grads) for grads in zip(*grads_per_worker, strict=True)]
 
     def plain_mean(grads_per_worker, shard_sizes):
-        return [sum(grads) / len(grads) for grads in zip(*grads_per_worker, strict=True)]
+        return [
+            sum(grads) / len(grads) for grads in zip(*grads_per_worker, strict=True)
+        ]
 
     assert check(summed) == (
         "❌ Not yet: on shards of sizes [6, 6], your result is the sum of the workers' gradients, "
@@ -60,18 +62,23 @@ def test_average_gradients_checker_explains_wrong_answers():
     assert "returned 2 tensors, but the network has 4 parameters" in check(
         lambda grads, sizes: grads
     )
-    assert "should return a list with one tensor per parameter, but it returned a Tensor" in check(
-        lambda grads, sizes: torch.zeros(3)
+    assert (
+        "should return a list with one tensor per parameter, but it returned a Tensor"
+        in check(lambda grads, sizes: torch.zeros(3))
     )
-    assert "average_gradients(...)[0]` has shape (20,), but the expected shape is (4, 5)" in check(
-        lambda grads, sizes: [g.flatten() for g in weighted_mean(grads, sizes)]
+    assert (
+        "average_gradients(...)[0]` has shape (20,), but the expected shape is (4, 5)"
+        in check(
+            lambda grads, sizes: [g.flatten() for g in weighted_mean(grads, sizes)]
+        )
     )
     assert "is None" in check(lambda grads, sizes: None)
     assert "is still `...`" in check(lambda grads, sizes: ...)
     assert "is still `...`" in check(...)
     assert "should be a function" in check(3)
-    assert "`average_gradients` raised ZeroDivisionError on shards of sizes [6, 6]" in check(
-        lambda grads, sizes: 1 / 0
+    assert (
+        "`average_gradients` raised ZeroDivisionError on shards of sizes [6, 6]"
+        in check(lambda grads, sizes: 1 / 0)
     )
 
 
@@ -83,7 +90,9 @@ def test_average_gradients_checker_does_not_change_its_data():
         return weighted_mean(grads_per_worker, shard_sizes)
 
     assert not distributed.check_average_gradients(in_place)
-    assert distributed.check_average_gradients(weighted_mean), "the next check is unaffected"
+    assert distributed.check_average_gradients(weighted_mean), (
+        "the next check is unaffected"
+    )
 
 
 def test_shard_indices_checker_accepts_every_valid_answer():
@@ -111,7 +120,9 @@ def test_shard_indices_checker_explains_wrong_answers():
         "❌ Not yet: `shard_indices(8, 1, 2)` returned index 0 and so does rank 0: each index "
         "must go to exactly one rank, once"
     )
-    assert check(lambda n, rank, w: torch.arange(rank * (n // w), (rank + 1) * (n // w))) == (
+    assert check(
+        lambda n, rank, w: torch.arange(rank * (n // w), (rank + 1) * (n // w))
+    ) == (
         "❌ Not yet: with n = 10 and world_size = 3, index 9 goes to no rank (1 of the 10 indices "
         "are missing)"
     )
@@ -140,7 +151,9 @@ def test_shard_indices_checker_explains_wrong_answers():
     )
     assert "is None" in check(lambda n, rank, w: None)
     assert "`shard_indices` is None" in check(None)
-    assert "`shard_indices` should be a function, but it is a Tensor" in check(torch.arange(4))
+    assert "`shard_indices` should be a function, but it is a Tensor" in check(
+        torch.arange(4)
+    )
     assert "`shard_indices(8, 0, 2)` raised ValueError: no" in check(
         lambda n, rank, w: (_ for _ in ()).throw(ValueError("no"))
     )

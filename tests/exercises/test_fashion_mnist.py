@@ -13,9 +13,18 @@ from tests.exercises.verdicts import rejected
 def test_untrained_loss_checker_accepts_every_valid_answer():
     equal_logits = torch.zeros(5, 10)
     measured = F.cross_entropy(equal_logits, torch.tensor([0, 2, 4, 6, 9]))
-    for answer in [math.log(10), -math.log(1 / 10), 2.30, 2.303, measured, np.float64(2.3026)]:
+    for answer in [
+        math.log(10),
+        -math.log(1 / 10),
+        2.30,
+        2.303,
+        measured,
+        np.float64(2.3026),
+    ]:
         assert fashion_mnist.check_untrained_loss(answer), answer
-    assert fashion_mnist.check_untrained_loss(torch.tensor([math.log(10)], dtype=torch.float64))
+    assert fashion_mnist.check_untrained_loss(
+        torch.tensor([math.log(10)], dtype=torch.float64)
+    )
     assert fashion_mnist.check_untrained_loss(math.log(3), num_classes=3)
     assert "ln 10 = 2.3026" in repr(fashion_mnist.check_untrained_loss(math.log(10)))
 
@@ -48,21 +57,33 @@ TRUE = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2, 2])
 
 
 def test_most_confused_checker_accepts_every_maximal_pair():
-    for pair in [(0, 1), [1, 2], torch.tensor([0, 1]), (torch.tensor(1), torch.tensor(2))]:
+    for pair in [
+        (0, 1),
+        [1, 2],
+        torch.tensor([0, 1]),
+        (torch.tensor(1), torch.tensor(2)),
+    ]:
         assert fashion_mnist.check_most_confused(pair, PREDICTIONS, TRUE, num_classes=3)
-    assert fashion_mnist.check_most_confused((np.int64(0), np.int64(1)), PREDICTIONS, TRUE, 3)
-    verdict = fashion_mnist.check_most_confused((0, 1), PREDICTIONS, TRUE, num_classes=3)
+    assert fashion_mnist.check_most_confused(
+        (np.int64(0), np.int64(1)), PREDICTIONS, TRUE, 3
+    )
+    verdict = fashion_mnist.check_most_confused(
+        (0, 1), PREDICTIONS, TRUE, num_classes=3
+    )
     assert "2 images of class 0 were predicted as class 1" in repr(verdict)
 
 
 def test_most_confused_checker_explains_wrong_answers():
     def message(pair):
-        return rejected(fashion_mnist.check_most_confused(pair, PREDICTIONS, TRUE, num_classes=3))
+        return rejected(
+            fashion_mnist.check_most_confused(pair, PREDICTIONS, TRUE, num_classes=3)
+        )
 
     assert "the right pair backwards" in message((1, 0))
     assert "counts correct predictions, not mistakes" in message((1, 1))
-    assert "predicted as class 0 1 times, but the most frequent mistake happens 2 times" in message(
-        (2, 0)
+    assert (
+        "predicted as class 0 1 times, but the most frequent mistake happens 2 times"
+        in message((2, 0))
     )
     assert "has 3 entries" in message((0, 1, 2))
     assert "holds a float" in message((0.0, 1.0))

@@ -6,7 +6,9 @@ import torch
 from nnbook.exercises import gradient_descent as gd
 from tests.exercises.verdicts import rejected
 
-X_EX = torch.tensor([1.0, 2.0, 3.0, 4.0])  # a = 2 * mean(x**2) = 15, so the limit is 2/15
+X_EX = torch.tensor(
+    [1.0, 2.0, 3.0, 4.0]
+)  # a = 2 * mean(x**2) = 15, so the limit is 2/15
 LIMIT = 2 / 15
 
 
@@ -39,7 +41,9 @@ def descend_while_loop(loss_fn, theta0, lr, tol, max_steps):
         num_steps += 1
 
 
-def make_wrong(rule="right", reset=True, sign=1.0, limit=True, copy=True, returned="theta"):
+def make_wrong(
+    rule="right", reset=True, sign=1.0, limit=True, copy=True, returned="theta"
+):
     """A descend_until with one typical mistake."""
 
     def wrong(loss_fn, theta0, lr, tol, max_steps):
@@ -55,7 +59,8 @@ def make_wrong(rule="right", reset=True, sign=1.0, limit=True, copy=True, return
                 "never": False,
                 "loss": loss.item() < tol,
                 "not_at_start": step > 0 and norm < tol,
-                "rising": norm < tol or (last_loss is not None and loss.item() > last_loss),
+                "rising": norm < tol
+                or (last_loss is not None and loss.item() > last_loss),
             }[rule]
             if stops or (limit and step == max_steps):
                 break
@@ -66,7 +71,12 @@ def make_wrong(rule="right", reset=True, sign=1.0, limit=True, copy=True, return
             if reset:
                 theta.grad = None
             step += 1
-        result = {"theta": theta, "previous": previous, "theta0": theta0, "double": 2 * theta}
+        result = {
+            "theta": theta,
+            "previous": previous,
+            "theta0": theta0,
+            "double": 2 * theta,
+        }
         return result[returned], step
 
     return wrong
@@ -108,7 +118,9 @@ def test_descend_until_checker_explains_wrong_answers():
     diverging = "on lr = 0.6, which diverges, from (4, 3) with max_steps = 50"
     assert "is still `...`" in wrong(...)
     assert "should be a function" in wrong(0.1)
-    assert f"raised NameError on {first[3:]}: name 'gradient' is not defined" in wrong(fails)
+    assert f"raised NameError on {first[3:]}: name 'gradient' is not defined" in wrong(
+        fails
+    )
     assert "returned NoneType, not a pair: end with `return theta, num_steps`" in wrong(
         lambda loss_fn, theta0, lr, tol, max_steps: None
     )
@@ -126,14 +138,21 @@ def test_descend_until_checker_explains_wrong_answers():
         make_wrong(limit=False)
     )
     assert f"changed theta0 in place on {first[3:]}" in wrong(make_wrong(copy=False))
-    assert f"{first}, descend_until took 37 steps, one too many" in wrong(check_after_step)
+    assert f"{first}, descend_until took 37 steps, one too many" in wrong(
+        check_after_step
+    )
     assert "the gradient is 0 from the start, but descend_until took 1 steps" in wrong(
         make_wrong(rule="not_at_start")
     )
-    assert f"{diverging} the gradient never gets below tol" in wrong(make_wrong(rule="rising"))
-    assert f"{first}, descend_until never stopped early" in wrong(make_wrong(rule="never"))
-    assert "the rule stops at the first norm below tol = 0.001, after 36 steps" in wrong(
-        make_wrong(rule="loss")
+    assert f"{diverging} the gradient never gets below tol" in wrong(
+        make_wrong(rule="rising")
+    )
+    assert f"{first}, descend_until never stopped early" in wrong(
+        make_wrong(rule="never")
+    )
+    assert (
+        "the rule stops at the first norm below tol = 0.001, after 36 steps"
+        in wrong(make_wrong(rule="loss"))
     )
     assert "the returned theta is the one before the last step" in wrong(
         make_wrong(returned="previous")
@@ -142,8 +161,9 @@ def test_descend_until_checker_explains_wrong_answers():
         make_wrong(returned="theta0")
     )
     assert "the gradients add up from step to step" in wrong(make_wrong(reset=False))
-    assert f"{first}, the returned theta is [inf, inf]: the parameters blew up" in wrong(
-        lambda *args: (torch.full((2,), float("inf")), 3)
+    assert (
+        f"{first}, the returned theta is [inf, inf]: the parameters blew up"
+        in wrong(lambda *args: (torch.full((2,), float("inf")), 3))
     )
     assert "the returned theta is [nan, nan]: the parameters blew up" in wrong(
         lambda *args: (torch.full((2,), float("nan")), 3)
@@ -183,7 +203,9 @@ def test_largest_lr_checker_explains_wrong_answers():
     assert "diverges" in wrong(0.14)
     assert "1 - lr * a = -1.1" in wrong(0.14)
     assert "the limit itself" in wrong(LIMIT)
-    assert "the limit itself" in wrong((2 / (2 * (X_EX**2).mean())).item())  # float32 rounding
+    assert "the limit itself" in wrong(
+        (2 / (2 * (X_EX**2).mean())).item()
+    )  # float32 rounding
     assert "converges, but so does 0.11, 10% more" in wrong(0.1)
     assert "converges, but so does" in wrong(1e-6)
     assert "not positive" in wrong(0.0)

@@ -29,12 +29,16 @@ def test_weights_checker_accepts_every_valid_answer():
     W = torch.zeros(4, 4)
     W[3] = TARGET
     assert ex.check_weights_for_target(W)
-    assert ex.check_weights_for_target(reference_weights() + 1e-6)  # float rounding is tolerated
+    assert ex.check_weights_for_target(
+        reference_weights() + 1e-6
+    )  # float rounding is tolerated
     assert ex.check_weights_for_target(reference_weights().requires_grad_())
 
 
 def test_weights_checker_names_the_wrong_entry_what_it_got_and_what_was_wanted():
-    verdict = ex.check_weights_for_target(reference_weights().T)  # nn.Linear's (out, in) layout
+    verdict = ex.check_weights_for_target(
+        reference_weights().T
+    )  # nn.Linear's (out, in) layout
     assert repr(verdict) == (
         "❌ Not yet: entry 0 of x @ W is 0 (that is W[1, 0] + W[3, 0]), but the target wants 1"
     )
@@ -56,8 +60,12 @@ def test_weights_checker_messages_are_one_line():
 def test_weights_checker_rejects_malformed_answers_with_the_standard_messages():
     assert "still `...`" in repr(ex.check_weights_for_target(...))
     assert "is None" in repr(ex.check_weights_for_target(None))
-    assert "Python list" in repr(ex.check_weights_for_target(reference_weights().tolist()))
-    assert "NumPy array" in repr(ex.check_weights_for_target(reference_weights().numpy()))
+    assert "Python list" in repr(
+        ex.check_weights_for_target(reference_weights().tolist())
+    )
+    assert "NumPy array" in repr(
+        ex.check_weights_for_target(reference_weights().numpy())
+    )
     verdict = ex.check_weights_for_target(TARGET)
     assert "shape (4,)" in repr(verdict) and "(4, 4)" in repr(verdict)
     W = reference_weights()
@@ -70,8 +78,14 @@ def test_weights_checker_rejects_malformed_answers_with_the_standard_messages():
 def test_weights_checker_wants_float32_and_does_not_convert_integers():
     """The documented choice: integer (and float64) weights get the dtype message, not a pass."""
     verdict = ex.check_weights_for_target(reference_weights().long())
-    assert not verdict and "dtype torch.int64" in repr(verdict) and "torch.float32" in repr(verdict)
-    assert "dtype torch.float64" in repr(ex.check_weights_for_target(reference_weights().double()))
+    assert (
+        not verdict
+        and "dtype torch.int64" in repr(verdict)
+        and "torch.float32" in repr(verdict)
+    )
+    assert "dtype torch.float64" in repr(
+        ex.check_weights_for_target(reference_weights().double())
+    )
 
 
 def count_parameters(sizes):
@@ -87,7 +101,9 @@ def test_count_checker_accepts_every_valid_function():
             for p in nn.Linear(a, b, device="meta").parameters()
         )
     )
-    assert ex.check_count_parameters(lambda sizes: torch.tensor(count_parameters(sizes)))
+    assert ex.check_count_parameters(
+        lambda sizes: torch.tensor(count_parameters(sizes))
+    )
     assert ex.check_count_parameters(lambda sizes: np.int64(count_parameters(sizes)))
 
     def changes_its_argument(sizes):
@@ -103,7 +119,9 @@ def test_count_checker_accepts_every_valid_function():
 def test_count_checker_reference_agrees_with_nn_linear():
     for sizes in ex.SIZES:
         layers = [nn.Linear(a, b, device="meta") for a, b in itertools.pairwise(sizes)]
-        assert ex._parameter_count(sizes) == sum(p.numel() for m in layers for p in m.parameters())
+        assert ex._parameter_count(sizes) == sum(
+            p.numel() for m in layers for p in m.parameters()
+        )
 
 
 def test_count_checker_explains_the_common_mistakes():
@@ -118,19 +136,27 @@ def test_count_checker_explains_the_common_mistakes():
         lambda sizes: sum(a * b + a for a, b in itertools.pairwise(sizes))
     )
     assert "counts one bias per input" in repr(bias_per_input)
-    last_layer_only = ex.check_count_parameters(lambda sizes: sizes[-2] * sizes[-1] + sizes[-1])
+    last_layer_only = ex.check_count_parameters(
+        lambda sizes: sizes[-2] * sizes[-1] + sizes[-1]
+    )
     assert repr(last_layer_only) == (
         "❌ Not yet: count_parameters([3, 20, 8]) returns 168, but a layer n_in -> n_out has "
         "n_in * n_out + n_out parameters, 248 in all for these sizes"
     )
-    two_layers_only = ex.check_count_parameters(lambda sizes: count_parameters(sizes[:3]))
-    assert "count_parameters([784, 128, 64, 10]) returns 108736" in repr(two_layers_only)
+    two_layers_only = ex.check_count_parameters(
+        lambda sizes: count_parameters(sizes[:3])
+    )
+    assert "count_parameters([784, 128, 64, 10]) returns 108736" in repr(
+        two_layers_only
+    )
 
 
 def test_count_checker_rejects_bad_answers_and_bad_return_values():
     assert "still `...`" in repr(ex.check_count_parameters(...))
     assert "is None" in repr(ex.check_count_parameters(None))
-    assert "should be a function, but it is a int" in repr(ex.check_count_parameters(248))
+    assert "should be a function, but it is a int" in repr(
+        ex.check_count_parameters(248)
+    )
     assert "is None: did a function forget to `return` its result?" in repr(
         ex.check_count_parameters(print)
     )
@@ -152,7 +178,10 @@ def test_count_checker_rejects_bad_answers_and_bad_return_values():
     [
         (lambda sizes: sizes[0] / 0, "raised ZeroDivisionError: division by zero"),
         (lambda: 0, "raised TypeError:"),
-        (lambda sizes: sizes[1][0], "raised TypeError: 'int' object is not subscriptable"),
+        (
+            lambda sizes: sizes[1][0],
+            "raised TypeError: 'int' object is not subscriptable",
+        ),
     ],
 )
 def test_count_checker_reports_an_exception_in_one_line(fn, message):

@@ -53,9 +53,13 @@ def test_xor_checker_explains_a_hidden_layer_that_merges_inputs_xor_tells_apart(
     )
 
 
-@pytest.mark.parametrize("W1", [T([[1.0, 0.0], [0.0, 1.0]]), T([[0.0, 1.0], [1.0, 0.0]])])
+@pytest.mark.parametrize(
+    "W1", [T([[1.0, 0.0], [0.0, 1.0]]), T([[0.0, 1.0], [1.0, 0.0]])]
+)
 def test_xor_checker_explains_a_hidden_layer_that_only_copies_the_inputs(W1):
-    verdict = next_steps.check_xor_network(W1, T([-0.5, -0.5]), T([[1.0], [1.0]]), T([-1.5]))
+    verdict = next_steps.check_xor_network(
+        W1, T([-0.5, -0.5]), T([[1.0], [1.0]]), T([-1.5])
+    )
     assert "all four patterns" in repr(verdict)
     assert "which one neuron cannot: change W1 or b1" in repr(verdict)
 
@@ -64,7 +68,9 @@ def test_xor_checker_rejects_malformed_answers():
     W1, b1 = OR_AND
     W2, b2 = OR_AND_NOT
     assert "`W1` is still `...`" in repr(next_steps.check_xor_network(..., b1, W2, b2))
-    assert "dtype torch.int64" in repr(next_steps.check_xor_network(W1.long(), b1, W2, b2))
+    assert "dtype torch.int64" in repr(
+        next_steps.check_xor_network(W1.long(), b1, W2, b2)
+    )
     assert "`W2` has shape (2,), but the expected shape is (2, 1)" in repr(
         next_steps.check_xor_network(W1, b1, W2.squeeze(1), b2)
     )
@@ -89,12 +95,16 @@ def settings(width=16, lr=0.01, num_steps=500):
 def test_sine_checker_accepts_good_settings_and_reports_the_loss():
     verdict = next_steps.check_sine_settings(settings())
     assert verdict, repr(verdict)
-    assert repr(verdict).startswith("✅ Correct! With width = 16, lr = 0.01 and 500 steps")
+    assert repr(verdict).startswith(
+        "✅ Correct! With width = 16, lr = 0.01 and 500 steps"
+    )
     assert next_steps.check_sine_settings(settings(width=8, lr=0.03, num_steps=300))
 
 
 def test_sine_checker_accepts_numbers_of_other_types():
-    assert next_steps.check_sine_settings(settings(width=16.0, lr=T(0.01), num_steps=T(500)))
+    assert next_steps.check_sine_settings(
+        settings(width=16.0, lr=T(0.01), num_steps=T(500))
+    )
 
 
 def test_sine_checker_is_deterministic_cached_and_leaves_the_random_state_alone():
@@ -131,7 +141,9 @@ def test_sine_checker_explains_a_loss_that_overshoots_the_minimum():
 
 def test_sine_checker_explains_steps_that_cannot_get_far_enough():
     verdict = next_steps.check_sine_settings(settings(width=32, lr=1e-4, num_steps=200))
-    assert "Adam moves each weight by about lr per step at most, 0.02 in all" in repr(verdict)
+    assert "Adam moves each weight by about lr per step at most, 0.02 in all" in repr(
+        verdict
+    )
     assert "take more steps (at most 1000) or a larger lr" in repr(verdict)
 
 
@@ -155,12 +167,30 @@ def test_sine_checker_explains_a_training_that_is_too_short():
         ({"width": 16, "lr": 0.01}, "missing: 'num_steps'"),
         ({**settings(), "steps": 3}, "unknown: 'steps'"),
         (settings(width=...), '`settings["width"]` is still `...`'),
-        (settings(width="16"), '`settings["width"]` is a str, but it should be one number'),
-        (settings(width=True), '`settings["width"]` is a bool, but a number is expected'),
-        (settings(width=16.5), '`settings["width"]` is 16.5, but it should be a whole number'),
-        (settings(lr=-0.1), '`settings["lr"]` is -0.1, but it must be a positive number'),
-        (settings(lr=float("inf")), '`settings["lr"]` is inf: a setting must be a finite number'),
-        (settings(num_steps=0), '`settings["num_steps"]` is 0, but it must be a positive number'),
+        (
+            settings(width="16"),
+            '`settings["width"]` is a str, but it should be one number',
+        ),
+        (
+            settings(width=True),
+            '`settings["width"]` is a bool, but a number is expected',
+        ),
+        (
+            settings(width=16.5),
+            '`settings["width"]` is 16.5, but it should be a whole number',
+        ),
+        (
+            settings(lr=-0.1),
+            '`settings["lr"]` is -0.1, but it must be a positive number',
+        ),
+        (
+            settings(lr=float("inf")),
+            '`settings["lr"]` is inf: a setting must be a finite number',
+        ),
+        (
+            settings(num_steps=0),
+            '`settings["num_steps"]` is 0, but it must be a positive number',
+        ),
         (settings(num_steps=5000), "num_steps = 5000 is over the budget of 1000 steps"),
         (settings(width=5000), "width = 5000 is more than this exercise allows (512)"),
     ],

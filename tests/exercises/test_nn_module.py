@@ -134,15 +134,21 @@ def test_tiny_net_checker_explains_a_wrong_output():
 
         def forward(self, x): ...
 
-    assert "returned None: does forward end with `return logits`?" in verdict_of(Starter)
+    assert "returned None: does forward end with `return logits`?" in verdict_of(
+        Starter
+    )
 
     class ReturnsTuple(TinyNet):
         def forward(self, x):
             return super().forward(x), 0
 
-    assert "returned a tuple, but forward should return one tensor" in verdict_of(ReturnsTuple)
+    assert "returned a tuple, but forward should return one tensor" in verdict_of(
+        ReturnsTuple
+    )
 
-    five_classes = sequential_net(nn.Flatten, linear_64_32, nn.ReLU, lambda: nn.Linear(32, 5))
+    five_classes = sequential_net(
+        nn.Flatten, linear_64_32, nn.ReLU, lambda: nn.Linear(32, 5)
+    )
     assert verdict_of(five_classes) == (
         "❌ Not yet: for X of shape (64, 1, 8, 8) the output has shape (64, 5), but it should be "
         "(64, 10): one row of 10 logits per image"
@@ -161,7 +167,12 @@ def test_tiny_net_checker_explains_a_wrong_parameter_count():
     class PlainList(nn.Module):
         def __init__(self):
             super().__init__()
-            self.layers = [nn.Flatten(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)]
+            self.layers = [
+                nn.Flatten(),
+                nn.Linear(64, 32),
+                nn.ReLU(),
+                nn.Linear(32, 10),
+            ]
 
         def forward(self, x):
             for layer in self.layers:
@@ -173,9 +184,13 @@ def test_tiny_net_checker_explains_a_wrong_parameter_count():
 
 
 def test_tiny_net_checker_detects_a_final_activation():
-    final_relu = sequential_net(nn.Flatten, linear_64_32, nn.ReLU, linear_32_10, nn.ReLU)
+    final_relu = sequential_net(
+        nn.Flatten, linear_64_32, nn.ReLU, linear_32_10, nn.ReLU
+    )
     message = verdict_of(final_relu)
-    assert message.startswith("❌ Not yet: none of the 640 outputs for a random batch is negative")
+    assert message.startswith(
+        "❌ Not yet: none of the 640 outputs for a random batch is negative"
+    )
     assert "(it calls ReLU() after the last Linear layer)" in message
 
     class FunctionalReLU(TinyNet):
@@ -189,7 +204,9 @@ def test_tiny_net_checker_detects_a_final_activation():
     )
     assert "every row of the output sums to 1" in verdict_of(final_softmax)
 
-    final_tanh = sequential_net(nn.Flatten, linear_64_32, nn.ReLU, linear_32_10, nn.Tanh)
+    final_tanh = sequential_net(
+        nn.Flatten, linear_64_32, nn.ReLU, linear_32_10, nn.Tanh
+    )
     assert verdict_of(final_tanh) == (
         "❌ Not yet: TinyNet changes the output of its last Linear layer (it calls Tanh() after the "
         "last Linear layer): return the logits of the last Linear layer, with no activation after it"
@@ -208,7 +225,9 @@ class Puzzle(nn.Module):
     def __init__(self):
         super().__init__()
         self.embed = nn.Linear(6, 4)
-        self.blocks = nn.ModuleList([nn.Sequential(nn.ReLU(), nn.Linear(4, 4)) for _ in range(2)])
+        self.blocks = nn.ModuleList(
+            [nn.Sequential(nn.ReLU(), nn.Linear(4, 4)) for _ in range(2)]
+        )
         self.helpers = [nn.Linear(4, 4)]  # a plain list: not registered
         self.head = nn.Linear(4, 3, bias=False)
         self.scale = torch.ones(3)  # a plain tensor: not a parameter
@@ -219,7 +238,9 @@ def true_shapes() -> dict:
 
 
 def test_param_shapes_checker_accepts_every_valid_answer():
-    assert true_shapes() == nn_module.PUZZLE_SHAPES, "the checker knows the chapter's module"
+    assert true_shapes() == nn_module.PUZZLE_SHAPES, (
+        "the checker knows the chapter's module"
+    )
     assert nn_module.check_param_shapes(true_shapes())
     as_sizes = {name: p.shape for name, p in Puzzle().named_parameters()}  # torch.Size
     assert nn_module.check_param_shapes(as_sizes)
@@ -246,16 +267,22 @@ def test_param_shapes_checker_explains_wrong_answers():
     assert "not registered" in message(changed(helpers__0__weight=(4, 4)))
     assert "plain tensor attribute is not a parameter" in message(changed(scale=(3,)))
     assert "bias=False" in message(changed(head__bias=(3,)))
-    assert "index 0 of each block is the nn.ReLU" in message(changed(blocks__0__0__weight=(4, 4)))
+    assert "index 0 of each block is the nn.ReLU" in message(
+        changed(blocks__0__0__weight=(4, 4))
+    )
     assert "blocks.<i>.<j>.weight" in message(changed(blocks__1__weight=(4, 4)))
     assert "no parameter of that name" in message(changed(embed__weights=(4, 6)))
     assert "1 parameter(s) are missing, for example 'embed.bias'" in message(
         changed(embed__bias=None)
     )
-    no_blocks = {name: s for name, s in true_shapes().items() if not name.startswith("blocks")}
+    no_blocks = {
+        name: s for name, s in true_shapes().items() if not name.startswith("blocks")
+    }
     assert "inside an nn.ModuleList are registered" in message(no_blocks)
     assert "stores its weight as (out, in)" in message(changed(embed__weight=(6, 4)))
-    assert "'head.weight' has shape (3, 4), not (4, 3)" in message(changed(head__weight=(4, 3)))
+    assert "'head.weight' has shape (3, 4), not (4, 3)" in message(
+        changed(head__weight=(4, 3))
+    )
     assert "'embed.bias' does not have shape (6,)" in message(changed(embed__bias=(6,)))
     assert "should be a tuple of ints" in message(changed(embed__bias="4"))
     assert "should be a tuple of ints" in message(changed(embed__bias=(4.0,)))

@@ -69,23 +69,33 @@ def test_batch_norm_checker_explains_each_typical_mistake():
     def unbiased(X, gamma, beta, eps):
         return gamma * (X - X.mean(dim=0)) / torch.sqrt(X.var(dim=0) + eps) + beta
 
-    assert "divide the variance by N - 1" in rejected(normalisation.check_batch_norm(unbiased))
-    assert "X of shape (8, 3) and eps = 1e-05" in rejected(normalisation.check_batch_norm(unbiased))
+    assert "divide the variance by N - 1" in rejected(
+        normalisation.check_batch_norm(unbiased)
+    )
+    assert "X of shape (8, 3) and eps = 1e-05" in rejected(
+        normalisation.check_batch_norm(unbiased)
+    )
 
     def over_rows(X, gamma, beta, eps):
         return F.layer_norm(X, X.shape[1:], gamma, beta, eps)
 
-    assert "which is layer normalisation" in rejected(normalisation.check_batch_norm(over_rows))
+    assert "which is layer normalisation" in rejected(
+        normalisation.check_batch_norm(over_rows)
+    )
 
     def no_gamma_beta(X, gamma, beta, eps):
         return F.batch_norm(X, None, None, training=True, eps=eps)
 
-    assert "without gamma and beta" in rejected(normalisation.check_batch_norm(no_gamma_beta))
+    assert "without gamma and beta" in rejected(
+        normalisation.check_batch_norm(no_gamma_beta)
+    )
 
     def swapped(X, gamma, beta, eps):
         return F.batch_norm(X, None, None, beta, gamma, training=True, eps=eps)
 
-    assert "gamma and beta are swapped" in rejected(normalisation.check_batch_norm(swapped))
+    assert "gamma and beta are swapped" in rejected(
+        normalisation.check_batch_norm(swapped)
+    )
 
     def eps_outside(X, gamma, beta, eps):
         std = X.std(dim=0, correction=0)
@@ -97,7 +107,9 @@ def test_batch_norm_checker_explains_each_typical_mistake():
     def no_sqrt(X, gamma, beta, eps):
         return gamma * (X - X.mean(dim=0)) / (X.var(dim=0, correction=0) + eps) + beta
 
-    assert "you divide by the variance" in rejected(normalisation.check_batch_norm(no_sqrt))
+    assert "you divide by the variance" in rejected(
+        normalisation.check_batch_norm(no_sqrt)
+    )
 
     def no_eps(X, gamma, beta, eps):
         return gamma * (X - X.mean(dim=0)) / X.std(dim=0, correction=0) + beta
@@ -138,13 +150,17 @@ def test_batch_norm_checker_explains_malformed_answers():
     def returns_float64(X, gamma, beta, eps):
         return batch_norm(X.double(), gamma.double(), beta.double(), eps)
 
-    assert "dtype torch.float64" in rejected(normalisation.check_batch_norm(returns_float64))
+    assert "dtype torch.float64" in rejected(
+        normalisation.check_batch_norm(returns_float64)
+    )
 
     def crashes(X, gamma, beta, eps):
         return X @ gamma.reshape(1, -1)
 
     message = rejected(normalisation.check_batch_norm(crashes))
-    assert message.startswith("❌ Not yet: `batch_norm` raised RuntimeError on X of shape (8, 3)")
+    assert message.startswith(
+        "❌ Not yet: `batch_norm` raised RuntimeError on X of shape (8, 3)"
+    )
     assert "is still `...`" in rejected(normalisation.check_batch_norm(...))
     assert "should be a function" in rejected(normalisation.check_batch_norm(3.0))
 
@@ -158,7 +174,9 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, width):
         super().__init__()
-        self.f = nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, width))
+        self.f = nn.Sequential(
+            nn.Linear(width, width), nn.ReLU(), nn.Linear(width, width)
+        )
         nn.init.zeros_(self.f[-1].weight)
         nn.init.zeros_(self.f[-1].bias)
 
@@ -208,7 +226,9 @@ def test_residual_block_checker_accepts_every_valid_answer():
         verdict = normalisation.check_residual_block(answer)
         assert verdict, f"{answer.__name__}: {verdict!r}"
         assert repr(verdict).startswith("✅ Correct!")
-    assert torch.equal(torch.random.get_rng_state(), state), "the caller's random state is kept"
+    assert torch.equal(torch.random.get_rng_state(), state), (
+        "the caller's random state is kept"
+    )
 
 
 def verdict_of(answer) -> str:
@@ -233,7 +253,9 @@ def test_residual_block_checker_explains_a_wrong_identity_path():
             super().__init__(width)
             nn.init.constant_(self.f[-1].bias, 0.1)
 
-    assert "the bias of f's last Linear layer is not zero" in verdict_of(OnlyWeightZeroed)
+    assert "the bias of f's last Linear layer is not zero" in verdict_of(
+        OnlyWeightZeroed
+    )
 
     class NothingZeroed(ResidualBlock):
         def __init__(self, width):
@@ -293,7 +315,9 @@ def test_residual_block_checker_explains_what_f_must_do():
             super().__init__(width)
             self.spare = nn.Linear(width, width)
 
-    assert "the parameter `spare.weight` gets no gradient" in verdict_of(UnusedParameter)
+    assert "the parameter `spare.weight` gets no gradient" in verdict_of(
+        UnusedParameter
+    )
 
 
 def test_residual_block_checker_explains_malformed_answers():
@@ -344,4 +368,6 @@ def test_residual_block_checker_explains_malformed_answers():
         def forward(self, x):
             return x, self.f(x)
 
-    assert "the block returns a tuple: forward should return one tensor" in verdict_of(ReturnsTuple)
+    assert "the block returns a tuple: forward should return one tensor" in verdict_of(
+        ReturnsTuple
+    )

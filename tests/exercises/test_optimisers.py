@@ -39,7 +39,9 @@ class InPlaceMomentumSGD:
         for p in self.params:
             g = p.grad.add(p.data, alpha=self.weight_decay)
             if p not in self.state:
-                self.state[p] = torch.zeros_like(p)  # starting at 0 gives buf = g on the first step
+                self.state[p] = torch.zeros_like(
+                    p
+                )  # starting at 0 gives buf = g on the first step
             self.state[p].mul_(self.momentum).add_(g)
             p.data.add_(self.state[p], alpha=-self.lr)
 
@@ -64,7 +66,9 @@ def with_step(step):
 def no_weight_decay(self):
     for i, p in enumerate(self.params):
         self.buf[i] = (
-            p.grad.clone() if self.buf[i] is None else self.momentum * self.buf[i] + p.grad
+            p.grad.clone()
+            if self.buf[i] is None
+            else self.momentum * self.buf[i] + p.grad
         )
         p -= self.lr * self.buf[i]
 
@@ -80,7 +84,9 @@ def dampened(self):
 def decay_after_buffer(self):
     for i, p in enumerate(self.params):
         self.buf[i] = (
-            p.grad.clone() if self.buf[i] is None else self.momentum * self.buf[i] + p.grad
+            p.grad.clone()
+            if self.buf[i] is None
+            else self.momentum * self.buf[i] + p.grad
         )
         p -= self.lr * (self.buf[i] + self.weight_decay * p)
 
@@ -94,14 +100,18 @@ def forgets_the_buffer(self):
 def uphill(self):
     for i, p in enumerate(self.params):
         g = p.grad + self.weight_decay * p
-        self.buf[i] = g.clone() if self.buf[i] is None else self.momentum * self.buf[i] + g
+        self.buf[i] = (
+            g.clone() if self.buf[i] is None else self.momentum * self.buf[i] + g
+        )
         p += self.lr * self.buf[i]
 
 
 def rebinds(self):
     for i, p in enumerate(self.params):
         g = p.grad + self.weight_decay * p
-        self.buf[i] = g.clone() if self.buf[i] is None else self.momentum * self.buf[i] + g
+        self.buf[i] = (
+            g.clone() if self.buf[i] is None else self.momentum * self.buf[i] + g
+        )
         p = p - self.lr * self.buf[i]  # the mistake under test
 
 
@@ -113,7 +123,10 @@ def test_momentum_checker_accepts_every_valid_answer():
     for answer in (MomentumSGD, InPlaceMomentumSGD, VelocityMomentumSGD):
         result = optimisers.check_momentum_sgd(answer)
         assert result, repr(result)
-        assert repr(result) == "✅ Correct! Your steps match torch.optim.SGD's for all 5 steps."
+        assert (
+            repr(result)
+            == "✅ Correct! Your steps match torch.optim.SGD's for all 5 steps."
+        )
 
 
 def test_the_right_variant_is_torch_optim_sgd():
@@ -123,7 +136,10 @@ def test_the_right_variant_is_torch_optim_sgd():
     )
     simulated = optimisers._simulate(optimisers._momentum_variant(), X, y, start)
     assert torch.allclose(simulated, expected, atol=1e-6)
-    for update, _ in optimisers.MOMENTUM_MISTAKES:  # every mistake is told apart from the answer
+    for (
+        update,
+        _,
+    ) in optimisers.MOMENTUM_MISTAKES:  # every mistake is told apart from the answer
         gap = (optimisers._simulate(update, X, y, start) - expected).abs().max().item()
         assert gap > 100 * optimisers.TOLERANCE
 
@@ -131,8 +147,14 @@ def test_the_right_variant_is_torch_optim_sgd():
 @pytest.mark.parametrize(
     ("step", "message"),
     [
-        (no_weight_decay, "your steps match momentum without weight decay: add weight_decay * p"),
-        (dampened, "your buffer averages the gradients, buf = momentum * buf + (1 - momentum) * g"),
+        (
+            no_weight_decay,
+            "your steps match momentum without weight decay: add weight_decay * p",
+        ),
+        (
+            dampened,
+            "your buffer averages the gradients, buf = momentum * buf + (1 - momentum) * g",
+        ),
         (decay_after_buffer, "you add weight_decay * p after the buffer"),
         (forgets_the_buffer, "your steps match SGD without momentum: keep each buffer"),
         (uphill, "your parameters move uphill, so the loss grows"),
@@ -159,12 +181,16 @@ def test_momentum_checker_names_the_first_step_that_differs():
 
 def test_momentum_checker_explains_malformed_answers():
     assert "is still `...`" in verdict(...)
-    assert "pass the class itself" in verdict(MomentumSGD([torch.zeros(1)], 0.1, 0.9, 0.0))
+    assert "pass the class itself" in verdict(
+        MomentumSGD([torch.zeros(1)], 0.1, 0.9, 0.0)
+    )
     assert "should be a class" in verdict(lambda params, **kw: None)
     assert "has no step() method" in verdict(
         type("NoStep", (), {"__init__": lambda s, p, **kw: None})
     )
-    assert "raised TypeError" in verdict(type("Args", (), {"__init__": lambda self, params: None}))
+    assert "raised TypeError" in verdict(
+        type("Args", (), {"__init__": lambda self, params: None})
+    )
 
     def needs_no_grad(self):
         for p in self.params:
@@ -182,7 +208,9 @@ def test_adam_lr_checker_accepts_every_working_lr_and_explains_the_others():
         "✅ Correct! With lr = 0.1, Adam takes the loss from 33 to"
     )
     too_small = repr(optimisers.check_adam_lr(0.001))
-    assert too_small.startswith("❌ Not yet: with lr = 0.001 the loss after 100 steps is still")
+    assert too_small.startswith(
+        "❌ Not yet: with lr = 0.001 the loss after 100 steps is still"
+    )
     assert "try a larger lr" in too_small
     assert "try a smaller lr" in repr(optimisers.check_adam_lr(50.0))
     assert "blew up" in repr(optimisers.check_adam_lr(1e30))
@@ -191,7 +219,9 @@ def test_adam_lr_checker_accepts_every_working_lr_and_explains_the_others():
     )
     assert "is still `...`" in repr(optimisers.check_adam_lr(...))
     assert "is None" in repr(optimisers.check_adam_lr(None))
-    assert "is a str, but it should be one number" in repr(optimisers.check_adam_lr("0.1"))
+    assert "is a str, but it should be one number" in repr(
+        optimisers.check_adam_lr("0.1")
+    )
     assert "must be a positive number" in repr(optimisers.check_adam_lr(-0.1))
     assert "is a tensor of shape (2,), but it should be one number" in repr(
         optimisers.check_adam_lr(torch.ones(2))

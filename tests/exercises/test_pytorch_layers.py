@@ -12,7 +12,11 @@ from tests.exercises.verdicts import rejected
 def conv_copy_of(linear: nn.Linear, **kwargs) -> nn.Conv1d:
     """The reference answer: a kernel-size-1 Conv1d holding `linear`'s parameters."""
     conv = nn.Conv1d(
-        linear.in_features, linear.out_features, 1, bias=linear.bias is not None, **kwargs
+        linear.in_features,
+        linear.out_features,
+        1,
+        bias=linear.bias is not None,
+        **kwargs,
     )
     with torch.no_grad():
         conv.weight.copy_(linear.weight.unsqueeze(-1))
@@ -31,9 +35,15 @@ def test_conv_from_linear_accepts_every_valid_answer(linear):
     conv = conv_copy_of(linear)
     verdict = pytorch_layers.check_conv_from_linear(conv, linear)
     assert verdict and repr(verdict).startswith("✅ Correct!")
-    assert pytorch_layers.check_conv_from_linear(conv_copy_of(linear, padding="same"), linear)
-    assert pytorch_layers.check_conv_from_linear(conv_copy_of(linear, padding="valid"), linear)
-    assert pytorch_layers.check_conv_from_linear(conv_copy_of(linear, dilation=3), linear)
+    assert pytorch_layers.check_conv_from_linear(
+        conv_copy_of(linear, padding="same"), linear
+    )
+    assert pytorch_layers.check_conv_from_linear(
+        conv_copy_of(linear, padding="valid"), linear
+    )
+    assert pytorch_layers.check_conv_from_linear(
+        conv_copy_of(linear, dilation=3), linear
+    )
     assert pytorch_layers.check_conv_from_linear(conv_copy_of(linear).double(), linear)
     no_bias = nn.Linear(3, 5, bias=False)
     assert pytorch_layers.check_conv_from_linear(conv_copy_of(no_bias), no_bias)
@@ -46,14 +56,18 @@ def test_conv_from_linear_leaves_the_answer_unchanged(linear):
     conv = conv_copy_of(linear)
     before = conv.weight.detach().clone()
     pytorch_layers.check_conv_from_linear(conv, linear)
-    assert torch.equal(conv.weight.detach(), before) and conv.weight.device.type == "cpu"
+    assert (
+        torch.equal(conv.weight.detach(), before) and conv.weight.device.type == "cpu"
+    )
 
 
 def test_conv_from_linear_explains_malformed_answers(linear):
     check = pytorch_layers.check_conv_from_linear
     assert "still `...`" in rejected(check(..., linear))
     assert "is None" in rejected(check(None, linear))
-    assert "should be an nn.Conv1d, but it is a Linear" in rejected(check(linear, linear))
+    assert "should be an nn.Conv1d, but it is a Linear" in rejected(
+        check(linear, linear)
+    )
     assert "it is a Conv2d" in rejected(check(nn.Conv2d(3, 5, 1), linear))
     assert "it is a Tensor" in rejected(check(linear.weight.detach(), linear))
     assert "kernel_size=3" in rejected(check(nn.Conv1d(3, 5, 3), linear))

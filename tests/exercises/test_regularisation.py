@@ -102,7 +102,9 @@ def test_dropout_checker_explains_wrong_answers():
     assert "the kept entries are not x / (1 - p)" in message(ones_only)
     assert "zeroes no entries" in message(lambda x, p, training: x)
     assert "is still `...`" in message(...)
-    assert "`the output of dropout` is still `...`" in message(lambda x, p, training: ...)
+    assert "`the output of dropout` is still `...`" in message(
+        lambda x, p, training: ...
+    )
     assert "should be a function" in message(0.5)
     assert "raised ZeroDivisionError" in message(lambda x, p, training: 1 / 0)
     assert "has shape (1000,)" in message(lambda x, p, training: x[:, 0])
@@ -130,7 +132,9 @@ def early_stopping_tensor_ops(val_losses, patience):
     losses = torch.tensor(val_losses)
     running_min = torch.cummin(losses, dim=0).values
     improved = torch.cat([torch.tensor([True]), losses[1:] < running_min[:-1]])
-    best_so_far = torch.cummax(torch.where(improved, torch.arange(len(losses)), 0), dim=0).values
+    best_so_far = torch.cummax(
+        torch.where(improved, torch.arange(len(losses)), 0), dim=0
+    ).values
     waited = torch.arange(len(losses)) - best_so_far
     stops = (waited >= patience).nonzero()
     stop = int(stops[0]) if len(stops) else len(losses) - 1
@@ -161,11 +165,17 @@ def test_early_stopping_checker_explains_wrong_answers():
     def message(answer):
         return rejected(regularisation.check_early_stopping(answer))
 
-    late = with_rule(lambda new, best: new < best, lambda waited, patience: waited > patience)
+    late = with_rule(
+        lambda new, best: new < best, lambda waited, patience: waited > patience
+    )
     assert "one epoch late" in message(late)
-    early = with_rule(lambda new, best: new < best, lambda waited, patience: waited >= patience - 1)
+    early = with_rule(
+        lambda new, best: new < best, lambda waited, patience: waited >= patience - 1
+    )
     assert "one epoch early" in message(early)
-    ties = with_rule(lambda new, best: new <= best, lambda waited, patience: waited >= patience)
+    ties = with_rule(
+        lambda new, best: new <= best, lambda waited, patience: waited >= patience
+    )
     assert "only a strictly lower loss counts as an improvement" in message(ties)
 
     def hindsight(val_losses, patience):
@@ -175,7 +185,9 @@ def test_early_stopping_checker_explains_wrong_answers():
     assert "cannot know the losses of epochs it never trained" in message(hindsight)
 
     def never_stops(val_losses, patience):
-        return min(range(len(val_losses)), key=val_losses.__getitem__), len(val_losses) - 1
+        return min(range(len(val_losses)), key=val_losses.__getitem__), len(
+            val_losses
+        ) - 1
 
     assert "but early stopping gives (3, 6)" in message(never_stops)
     assert "should return a tuple" in message(lambda val_losses, patience: [0, 1])

@@ -51,9 +51,14 @@ def test_snapshot_checker_accepts_every_valid_answer(answer):
             "snapshot['0.weight'] changed when the network trained on: state_dict() returns the "
             "network's own tensors, so copy them (copy.deepcopy, or .clone() each one)",
         ),
-        (lambda net: copy.copy(net.state_dict()), "changed when the network trained on"),
         (
-            lambda net: {name: t.cpu() for name, t in net.state_dict().items()},  # no copy on CPU
+            lambda net: copy.copy(net.state_dict()),
+            "changed when the network trained on",
+        ),
+        (
+            lambda net: {
+                name: t.cpu() for name, t in net.state_dict().items()
+            },  # no copy on CPU
             "changed when the network trained on",
         ),
         (
@@ -63,17 +68,28 @@ def test_snapshot_checker_accepts_every_valid_answer(answer):
             "named_parameters() leaves out",
         ),
         (
-            lambda net: {name: torch.zeros_like(t) for name, t in net.state_dict().items()},
+            lambda net: {
+                name: torch.zeros_like(t) for name, t in net.state_dict().items()
+            },
             "snapshot['0.weight'] differs from the network's 0.weight at the time of the snapshot",
         ),
         (
             lambda net: {**cloned(net), "epoch": 3},
             "the snapshot has key(s) that net.state_dict() lacks: ['epoch']",
         ),
-        (lambda net: None, "`snapshot(net)` returned None: did the function forget to `return`"),
-        (copy.deepcopy, "`snapshot(net)` returned a module: return a copy of its state_dict()"),
+        (
+            lambda net: None,
+            "`snapshot(net)` returned None: did the function forget to `return`",
+        ),
+        (
+            copy.deepcopy,
+            "`snapshot(net)` returned a module: return a copy of its state_dict()",
+        ),
         (lambda net: list(net.state_dict().values()), "but it returned a list"),
-        (lambda net: 1 / 0, "`snapshot(net)` raised ZeroDivisionError: division by zero"),
+        (
+            lambda net: 1 / 0,
+            "`snapshot(net)` raised ZeroDivisionError: division by zero",
+        ),
         (..., "`snapshot` is still `...`"),
         ("net.state_dict()", "`snapshot` should be a function, but it is a str"),
     ],
@@ -88,7 +104,11 @@ def test_snapshot_checker_explains_wrong_answers(answer, message):
 
 
 def save_checkpoint(path, net, optimiser, epoch):
-    checkpoint = {"epoch": epoch, "model": net.state_dict(), "optimiser": optimiser.state_dict()}
+    checkpoint = {
+        "epoch": epoch,
+        "model": net.state_dict(),
+        "optimiser": optimiser.state_dict(),
+    }
     torch.save(checkpoint, path)
 
 
@@ -137,7 +157,9 @@ def load_no_return(path, net, optimiser):
 
 def load_into_a_new_net(path, net, optimiser):
     checkpoint = torch.load(path, weights_only=True)
-    net = saving_loading.small_net(0)  # rebinds the local name: the caller's network is untouched
+    net = saving_loading.small_net(
+        0
+    )  # rebinds the local name: the caller's network is untouched
     net.load_state_dict(checkpoint["model"])
     optimiser.load_state_dict(checkpoint["optimiser"])
     return checkpoint["epoch"]
@@ -152,7 +174,11 @@ def save_elsewhere(path, net, optimiser, epoch):
 
 
 def save_epoch_as_text(path, net, optimiser, epoch):
-    checkpoint = {"epoch": "three", "model": net.state_dict(), "optimiser": optimiser.state_dict()}
+    checkpoint = {
+        "epoch": "three",
+        "model": net.state_dict(),
+        "optimiser": optimiser.state_dict(),
+    }
     torch.save(checkpoint, path)
 
 
@@ -254,7 +280,9 @@ def test_checkpoint_checker_names_a_later_step_that_diverges():
         return epoch
 
     message = checkpoint_verdict(save_checkpoint, load_then_nudge)
-    assert message.startswith("❌ Not yet: resumed training diverges at step 8 (2 steps after")
+    assert message.startswith(
+        "❌ Not yet: resumed training diverges at step 8 (2 steps after"
+    )
 
 
 def test_checkers_leave_the_global_generator_alone():

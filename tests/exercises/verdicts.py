@@ -3,7 +3,11 @@
 
 def rejected(verdict) -> str:
     """The one-line message of a verdict that must reject the answer."""
-    assert not verdict, f"a wrong answer must be rejected, but the checker said {verdict!r}"
+    assert not verdict, (
+        f"a wrong answer must be rejected, but the checker said {verdict!r}"
+    )
     text = repr(verdict)
-    assert text.startswith("❌ Not yet: ") and "\n" not in text, "one line, starting with ❌"
+    assert text.startswith("❌ Not yet: ") and "\n" not in text, (
+        "one line, starting with ❌"
+    )
     return text

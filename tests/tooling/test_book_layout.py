@@ -30,7 +30,9 @@ def test_every_toc_entry_exists():
 def test_every_page_in_book_is_in_the_toc():
     in_toc = {page_path(e) for e in toc_entries()}
     orphans = sorted(
-        str(p.relative_to(ROOT)) for p in (ROOT / "book").rglob("*.md") if p not in in_toc
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "book").rglob("*.md")
+        if p not in in_toc
     )
     assert not orphans, f"pages in book/ missing from _toc.yml: {orphans}"
 
@@ -44,8 +46,12 @@ def test_no_page_is_listed_twice():
 def test_first_cell_seeds_picks_the_device_and_reports_it(path):
     first = code_cells(path)[0].source
     assert "torch.manual_seed(0)" in first, "the first code cell must seed torch"
-    assert DEVICE_LINE in first, f"the first code cell must pick the device with: {DEVICE_LINE}"
-    assert ENVIRONMENT_LINE in first, f"the first code cell must end with: {ENVIRONMENT_LINE}"
+    assert DEVICE_LINE in first, (
+        f"the first code cell must pick the device with: {DEVICE_LINE}"
+    )
+    assert ENVIRONMENT_LINE in first, (
+        f"the first code cell must end with: {ENVIRONMENT_LINE}"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS_AND_TEMPLATE, ids=chapter_id)
@@ -57,16 +63,24 @@ def test_chapter_has_hidden_checks_glue_and_exercises(path):
     text = path.read_text(encoding="utf-8")
     exercises = text.count("{exercise-start}")
     assert exercises >= 1, "a chapter needs at least one self-checking exercise"
-    assert text.count("{solution-start}") == exercises, "every exercise needs a solution"
-    checked = sum(c.source.count("assert check_") for c in cells if "remove-cell" in tags(c))
-    assert checked >= exercises, "each reference solution must be asserted through its checker"
+    assert text.count("{solution-start}") == exercises, (
+        "every exercise needs a solution"
+    )
+    checked = sum(
+        c.source.count("assert check_") for c in cells if "remove-cell" in tags(c)
+    )
+    assert checked >= exercises, (
+        "each reference solution must be asserted through its checker"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS_AND_TEMPLATE, ids=chapter_id)
 def test_every_glue_reference_is_glued_and_used(path):
     glued, used = glued_names(path), glue_references(path)
     assert used <= glued, f"the prose uses names no cell glues: {sorted(used - glued)}"
-    assert glued <= used, f"cells glue names the prose never uses: {sorted(glued - used)}"
+    assert glued <= used, (
+        f"cells glue names the prose never uses: {sorted(glued - used)}"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS_AND_TEMPLATE, ids=chapter_id)
@@ -88,17 +102,23 @@ def test_every_figure_has_alt_text(path):
     for cell in code_cells(path):
         if re.search(r"plt\.(show|subplots|figure)\(", cell.source):
             alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
-            assert alt.strip(), f"plotting cell without mystnb.image.alt: {cell.source[:60]!r}"
+            assert alt.strip(), (
+                f"plotting cell without mystnb.image.alt: {cell.source[:60]!r}"
+            )
 
 
 LIST_MARKER = re.compile(r"^([-+*]|\d+\.) ")
 
 
-@pytest.mark.parametrize("path", [page_path(e) for e in toc_entries()] + [TEMPLATE], ids=chapter_id)
+@pytest.mark.parametrize(
+    "path", [page_path(e) for e in toc_entries()] + [TEMPLATE], ids=chapter_id
+)
 def test_no_wrapped_line_turns_into_a_list(path):
     """A prose line that wraps onto `+ x` or `1. x` silently starts a list and breaks the sentence."""
     previous, fenced = "", False
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(
+        path.read_text(encoding="utf-8").splitlines(), start=1
+    ):
         if line.startswith(("```", "---")):
             fenced = not fenced
         elif not fenced and LIST_MARKER.match(line) and previous.strip():

@@ -27,7 +27,9 @@ def test_idx_headers_have_the_mnist_magic_numbers_and_big_endian_sizes():
     labels = np.array([3, 7], dtype=np.uint8)
     assert fm.idx_bytes(images)[:16] == struct.pack(">4i", 2051, 2, 28, 28)
     assert fm.idx_bytes(images)[:4] == b"\x00\x00\x08\x03"
-    assert fm.idx_bytes(labels) == b"\x00\x00\x08\x01" + b"\x00\x00\x00\x02" + bytes([3, 7])
+    assert fm.idx_bytes(labels) == b"\x00\x00\x08\x01" + b"\x00\x00\x00\x02" + bytes(
+        [3, 7]
+    )
     assert len(fm.idx_bytes(images)) == 16 + images.size
     assert (fm.IMAGE_MAGIC, fm.LABEL_MAGIC) == (2051, 2049)
 
@@ -69,12 +71,18 @@ def test_standin_images_are_deterministic_balanced_and_varied():
         of_class = images[labels == c].astype(np.float64)
         assert of_class.mean() > 10, f"class {c} draws something"
         assert of_class.std(axis=0).mean() > 5, f"the images of class {c} vary"
-    means = np.stack([images[labels == c].mean(axis=0) for c in range(10)]).reshape(10, -1)
+    means = np.stack([images[labels == c].mean(axis=0) for c in range(10)]).reshape(
+        10, -1
+    )
     distances = np.linalg.norm(means[:, None] - means[None], axis=-1)
-    assert (distances + np.eye(10) * 1e9).min() > 100, "no two classes look the same on average"
+    assert (distances + np.eye(10) * 1e9).min() > 100, (
+        "no two classes look the same on average"
+    )
 
 
-def test_write_standin_makes_files_that_the_torchvision_loader_reads(torchvision, tmp_path):
+def test_write_standin_makes_files_that_the_torchvision_loader_reads(
+    torchvision, tmp_path
+):
     root = fm.write_standin(tmp_path / "standin", sizes=SMALL)
     raw = root / "FashionMNIST" / "raw"
     for name in fm.all_file_names():
@@ -93,7 +101,11 @@ def test_write_standin_makes_files_that_the_torchvision_loader_reads(torchvision
     assert torch.equal(train.data, torch.from_numpy(images))
     assert torch.equal(train.targets, torch.from_numpy(labels).long())
     manifest = json.loads((root / fm.STANDIN_MANIFEST).read_text())
-    assert manifest == {"version": fm.STANDIN_VERSION, "seed": fm.STANDIN_SEED, "sizes": SMALL}
+    assert manifest == {
+        "version": fm.STANDIN_VERSION,
+        "seed": fm.STANDIN_SEED,
+        "sizes": SMALL,
+    }
 
 
 def test_write_standin_reuses_files_and_rewrites_them_when_the_recipe_changes(
@@ -105,9 +117,11 @@ def test_write_standin_reuses_files_and_rewrites_them_when_the_recipe_changes(
     fm.write_standin(tmp_path, sizes=SMALL)
     assert images_file.stat().st_mtime_ns == first, "the same recipe reuses the files"
     fm.write_standin(tmp_path, sizes={"train": 30, "test": 20})
-    assert torchvision.datasets.mnist.read_image_file(str(images_file)).shape == (30, 28, 28), (
-        "a new recipe rewrites them"
-    )
+    assert torchvision.datasets.mnist.read_image_file(str(images_file)).shape == (
+        30,
+        28,
+        28,
+    ), "a new recipe rewrites them"
 
 
 def test_offline_the_stand_in_goes_to_its_own_folder(tmp_path, monkeypatch):
@@ -117,12 +131,16 @@ def test_offline_the_stand_in_goes_to_its_own_folder(tmp_path, monkeypatch):
     location = fm.locate_fashion_mnist(download=False)
     assert location == fm.FashionMNISTLocation(tmp_path / "standin", real=False)
     assert "stand-in" in location.description
-    assert not (tmp_path / "FashionMNIST").exists(), "nothing is written where real files belong"
+    assert not (tmp_path / "FashionMNIST").exists(), (
+        "nothing is written where real files belong"
+    )
 
 
 def test_real_files_are_used_when_present(tmp_path, monkeypatch):
     raw = tmp_path / "FashionMNIST" / "raw"
-    images, labels = fm.make_standin(10, seed=3)  # any valid IDX files stand in for the real ones
+    images, labels = fm.make_standin(
+        10, seed=3
+    )  # any valid IDX files stand in for the real ones
     for split in fm.SPLITS:
         image_name, label_name = fm.file_names(split)
         fm.write_idx(raw / image_name, images)
@@ -152,16 +170,22 @@ def test_a_failed_download_falls_back_and_restores_the_socket_timeout(
     monkeypatch.setattr(fm, "STANDIN_SIZES", SMALL)
     before = socket.getdefaulttimeout()
     location = fm.locate_fashion_mnist(tmp_path)
-    assert calls == [(tmp_path, True, True, 10.0)], "one download attempt, with a short timeout"
+    assert calls == [(tmp_path, True, True, 10.0)], (
+        "one download attempt, with a short timeout"
+    )
     assert socket.getdefaulttimeout() == before
     assert location == fm.FashionMNISTLocation(tmp_path / "standin", real=False)
 
 
 def test_a_successful_download_is_used(tmp_path, monkeypatch):
     def fake_download(root, timeout=10.0):
-        fm.write_standin(root, sizes=SMALL)  # files in the real place, as a download leaves them
+        fm.write_standin(
+            root, sizes=SMALL
+        )  # files in the real place, as a download leaves them
         (root / fm.STANDIN_MANIFEST).unlink()
         return True
 
     monkeypatch.setattr(fm, "try_download", fake_download)
-    assert fm.locate_fashion_mnist(tmp_path) == fm.FashionMNISTLocation(tmp_path, real=True)
+    assert fm.locate_fashion_mnist(tmp_path) == fm.FashionMNISTLocation(
+        tmp_path, real=True
+    )

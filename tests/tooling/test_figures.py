@@ -9,7 +9,9 @@ IMAGES = ROOT / "images"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("make_diagrams", IMAGES / "make_diagrams.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_diagrams", IMAGES / "make_diagrams.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -31,4 +33,6 @@ def test_committed_diagrams_match_the_script(tmp_path):
 def test_every_image_comes_from_the_script():
     drawn = set(load_script().DIAGRAMS)
     stored = {p.name for p in IMAGES.iterdir() if p.suffix in {".svg", ".png", ".jpg"}}
-    assert stored <= drawn, f"images with no script behind them: {sorted(stored - drawn)}"
+    assert stored <= drawn, (
+        f"images with no script behind them: {sorted(stored - drawn)}"
+    )

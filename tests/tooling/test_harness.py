@@ -32,7 +32,9 @@ def run_pytest(*args: str) -> subprocess.CompletedProcess:
 
 def test_only_myst_notebooks_are_collected():
     assert is_myst_notebook(FIXTURES / "passing.md")
-    assert not is_myst_notebook(ROOT / "book" / "intro.md"), "a page without code is not a notebook"
+    assert not is_myst_notebook(ROOT / "book" / "intro.md"), (
+        "a page without code is not a notebook"
+    )
     assert not is_myst_notebook(ROOT / "README.md")
 
 
@@ -42,13 +44,21 @@ def fixture_run(tmp_path_factory) -> tuple[str, dict[str, str]]:
     `<notebook>::Cell <n>`."""
     report = tmp_path_factory.mktemp("harness") / "report.xml"
     names = ("passing.md", "broken.md", "false_claim.md")
-    result = run_pytest(f"--junitxml={report}", *(str(FIXTURES / name) for name in names))
-    assert result.returncode == 1, "two of the three fixtures must fail\n" + result.stdout
+    result = run_pytest(
+        f"--junitxml={report}", *(str(FIXTURES / name) for name in names)
+    )
+    assert result.returncode == 1, (
+        "two of the three fixtures must fail\n" + result.stdout
+    )
     outcomes = {}
     for case in ElementTree.parse(report).iter("testcase"):
-        notebook = case.get("classname").split(".")[-2]  # tests.tooling.fixtures.<name>.md
+        notebook = case.get("classname").split(".")[
+            -2
+        ]  # tests.tooling.fixtures.<name>.md
         failed = [c for c in case if c.tag in ("failure", "error", "skipped")]
-        outcomes[f"{notebook}::{case.get('name')}"] = failed[0].tag if failed else "passed"
+        outcomes[f"{notebook}::{case.get('name')}"] = (
+            failed[0].tag if failed else "passed"
+        )
     return result.stdout, outcomes
 
 
@@ -60,7 +70,9 @@ class TestFixtureNotebooks:
     def test_a_passing_notebook_passes(self, fixture_run):
         _, outcomes = fixture_run
         cells = {
-            cell: outcome for cell, outcome in outcomes.items() if cell.startswith("passing::")
+            cell: outcome
+            for cell, outcome in outcomes.items()
+            if cell.startswith("passing::")
         }
         assert sorted(cells.values()) == ["passed", "passed", "skipped"], (
             f"two cells run, the nbval-skip cell is skipped: {cells}"
@@ -74,13 +86,17 @@ class TestFixtureNotebooks:
 
     def test_a_false_hidden_claim_fails(self, fixture_run):
         stdout, outcomes = fixture_run
-        assert "failure" in [o for cell, o in outcomes.items() if cell.startswith("false_claim::")]
+        assert "failure" in [
+            o for cell, o in outcomes.items() if cell.startswith("false_claim::")
+        ]
         assert "the prose claims 7" in stdout
 
 
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_every_page_with_code_is_a_myst_notebook(path):
-    assert is_myst_notebook(path), f"{chapter_id(path)} has code cells but no jupytext myst header"
+    assert is_myst_notebook(path), (
+        f"{chapter_id(path)} has code cells but no jupytext myst header"
+    )
 
 
 def test_every_chapter_is_collected_cell_by_cell():
@@ -109,16 +125,24 @@ def test_a_broken_cell_fails_the_render_in_plain_text(tmp_path):
     shutil.copy(FIXTURES / "broken.md", tmp_path / "broken.md")
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: broken\n")
     config = (ROOT / "_config.yml").read_text()
-    (tmp_path / "_config.yml").write_text(config.replace("book/references.bib", "refs.bib"))
+    (tmp_path / "_config.yml").write_text(
+        config.replace("book/references.bib", "refs.bib")
+    )
     (tmp_path / "refs.bib").write_text("")
     code = f"import sys, pathlib, bookkit.build as b; sys.exit(b.render(True, pathlib.Path({str(tmp_path)!r})))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
     output = result.stdout + result.stderr
     assert result.returncode != 0, "the build passed despite a failing cell"
     assert "broken.md" in output and "NameError" in output
     assert (tmp_path / "_build" / "html" / "reports" / "broken.err.log").is_file()
-    sphinx = [line for line in output.splitlines() if "Sphinx" in line or "build " in line]
-    assert sphinx and not any("\x1b[" in line for line in sphinx), "colour codes, not a terminal"
+    sphinx = [
+        line for line in output.splitlines() if "Sphinx" in line or "build " in line
+    ]
+    assert sphinx and not any("\x1b[" in line for line in sphinx), (
+        "colour codes, not a terminal"
+    )
 
 
 @pytest.mark.expected_seconds(4)  # a pytest run with two workers
@@ -129,7 +153,10 @@ def test_a_notebook_stays_on_one_worker_and_one_kernel():
 
     command = [sys.executable, "-m", "pytest", "-n", "2", *PARALLEL, "-q"]
     result = subprocess.run(
-        [*command, str(FIXTURES / "passing.md")], cwd=ROOT, capture_output=True, text=True
+        [*command, str(FIXTURES / "passing.md")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:]
 
@@ -165,11 +192,18 @@ int("a")
 def test_a_raises_exception_cell_must_raise_the_error_it_names(tmp_path):
     page = tmp_path / "raising.md"
     page.write_text(RAISING_PAGE, encoding="utf-8")
-    result = run_pytest("-c", str(ROOT / "pyproject.toml"), str(page))  # a page outside the book
-    assert "1 passed" in result.stdout and "3 failed" in result.stdout, result.stdout[-2000:]
+    result = run_pytest(
+        "-c", str(ROOT / "pyproject.toml"), str(page)
+    )  # a page outside the book
+    assert "1 passed" in result.stdout and "3 failed" in result.stdout, result.stdout[
+        -2000:
+    ]
     for line, message in [
         (15, "tagged raises-exception, but the cell raised nothing"),
         (20, "the cell raised ValueError, not TypeError"),
         (25, "a raises-exception cell names its error: add `# raises TypeError`"),
     ]:
-        assert f"raising.md:{line}: {message}" in result.stdout, (line, result.stdout[-2000:])
+        assert f"raising.md:{line}: {message}" in result.stdout, (
+            line,
+            result.stdout[-2000:],
+        )

@@ -43,15 +43,21 @@ def test_chapter_lint_reports_each_problem_at_its_line_in_the_md_file(tmp_path, 
     assert f"{chapter.as_posix()}:17:8: F401" in out, out  # `import os`, unused
     assert f"--- {chapter.as_posix()}:22\n" in out and "\n-x=1\n+x = 1\n" in out, out
     assert out.count("\n--- ") == 1, "only the cell that formatting changes has a diff"
-    assert ".ipynb" not in out and "cell " not in out, "every place is named in the .md file"
+    assert ".ipynb" not in out and "cell " not in out, (
+        "every place is named in the .md file"
+    )
     assert out.rstrip().endswith(
         "ruff found problems in the code cells of 1 chapter(s); fix them by hand"
     )
 
 
-def test_chapter_lint_passes_a_clean_chapter_and_skips_pages_without_code(tmp_path, capsys):
+def test_chapter_lint_passes_a_clean_chapter_and_skips_pages_without_code(
+    tmp_path, capsys
+):
     chapter, page = tmp_path / "chapter.md", tmp_path / "page.md"
-    chapter.write_text(CHAPTER.replace("import os\n", "").replace("x=1", "x = 1"), encoding="utf-8")
+    chapter.write_text(
+        CHAPTER.replace("import os\n", "").replace("x=1", "x = 1"), encoding="utf-8"
+    )
     page.write_text("# A page\n\nOnly prose.\n", encoding="utf-8")
     assert lint.main([str(chapter), str(page)]) == 0
     assert capsys.readouterr().out == ""

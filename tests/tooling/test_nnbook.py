@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from bookkit.typeset import number
 from nnbook.checks import (
     AnswerError,
     Verdict,
@@ -32,7 +33,10 @@ GOOD = torch.zeros(2, 3)
     [
         (..., "`y` is still `...`: replace the `...` with your answer"),
         (None, "`y` is None: did a function forget to `return` its result?"),
-        ([[0.0] * 3] * 2, "`y` is a Python list, not a tensor: wrap it in torch.tensor(...)"),
+        (
+            [[0.0] * 3] * 2,
+            "`y` is a Python list, not a tensor: wrap it in torch.tensor(...)",
+        ),
         ((1.0, 2.0), "`y` is a Python tuple, not a tensor"),
         (np.zeros((2, 3), dtype=np.float32), "`y` is a NumPy array, not a tensor"),
         ("0.0", "`y` should be a torch.Tensor, but it is a str"),
@@ -59,7 +63,9 @@ def test_expect_tensor_accepts_a_good_answer():
 def test_expect_close_names_the_worst_entry():
     wrong = GOOD.clone()
     wrong[1, 2] = 0.5
-    with pytest.raises(AnswerError, match=r"largest difference is 0.5 at index \(1, 2\)"):
+    with pytest.raises(
+        AnswerError, match=r"largest difference is 0.5 at index \(1, 2\)"
+    ):
         expect_close(wrong, GOOD, "y")
     expect_close(GOOD + 1e-7, GOOD, "y")
 
@@ -70,12 +76,24 @@ def test_expect_close_names_the_worst_entry():
         (..., {}, "`x` is still `...`"),
         (None, {}, "`x` is None"),
         ([1.0], {}, "`x` is a list, but it should be one number"),
-        (np.zeros(2), {}, "`x` is a NumPy array of shape (2,), but it should be one number"),
+        (
+            np.zeros(2),
+            {},
+            "`x` is a NumPy array of shape (2,), but it should be one number",
+        ),
         ("1", {}, "`x` is a str, but it should be one number"),
         (True, {}, "`x` is a bool, but a number is expected"),
-        (torch.zeros(3), {}, "`x` is a tensor of shape (3,), but it should be one number"),
+        (
+            torch.zeros(3),
+            {},
+            "`x` is a tensor of shape (3,), but it should be one number",
+        ),
         (torch.zeros(3), {"hint": "take the mean"}, "one number: take the mean"),
-        (torch.tensor(True), {}, "`x` has dtype torch.bool, but a real number is expected"),
+        (
+            torch.tensor(True),
+            {},
+            "`x` has dtype torch.bool, but a real number is expected",
+        ),
         (float("nan"), {}, "`x` is NaN: look for a division by zero"),
         (
             float("inf"),
@@ -118,7 +136,9 @@ def test_expect_number_rejects_bad_answers_in_one_line(answer, kwargs, message):
         (7.0, {"integer": True}, 7),
     ],
 )
-def test_expect_number_accepts_numbers_and_one_element_tensors(answer, kwargs, expected):
+def test_expect_number_accepts_numbers_and_one_element_tensors(
+    answer, kwargs, expected
+):
     value = expect_number(answer, "x", **kwargs)
     assert value == expected and type(value) is type(expected)
 
@@ -188,14 +208,20 @@ def referenced_names(tree: ast.AST) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "module", sorted((ROOT / "nnbook" / "exercises").glob("[!_]*.py")), ids=lambda p: p.stem
+    "module",
+    sorted((ROOT / "nnbook" / "exercises").glob("[!_]*.py")),
+    ids=lambda p: p.stem,
 )
 def test_every_checker_is_called_by_its_unit_tests(module):
     """nnbook/exercises/<chapter>.py is tested by tests/exercises/test_<chapter>.py: the code there
     uses each of its checkers (a mention in a comment or a string does not count)."""
     tests = ROOT / "tests" / "exercises" / f"test_{module.stem}.py"
-    assert tests.is_file(), f"{module.name} has no unit tests: create {tests.relative_to(ROOT)}"
-    checkers = re.findall(r"^def (check_\w+)", module.read_text(encoding="utf-8"), flags=re.M)
+    assert tests.is_file(), (
+        f"{module.name} has no unit tests: create {tests.relative_to(ROOT)}"
+    )
+    checkers = re.findall(
+        r"^def (check_\w+)", module.read_text(encoding="utf-8"), flags=re.M
+    )
     used = referenced_names(ast.parse(tests.read_text(encoding="utf-8")))
     untested = [name for name in checkers if name not in used]
     assert not untested, f"the code of {tests.name} never uses {untested}"
@@ -214,3 +240,27 @@ def test_call_answer_turns_anything_the_reader_raises_into_one_line(code, messag
     with pytest.raises(AnswerError) as caught:
         call_answer(code, "f", "x = 1", 1)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "typeset"),
+    [
+        ("-0.7000", "−0.7000"),
+        ("2.39e-04", "2.39 × 10⁻⁴"),
+        ("3.4e+38", "3.4 × 10³⁸"),
+        ("1e-08", "10⁻⁸"),
+        ("-1.5e+00", "−1.5"),
+        ("60000", "60,000"),
+        ("60,000", "60,000"),
+        ("1234.5", "1,234.5"),
+        ("999", "999"),
+        ("12.5%", "12.5%"),
+        ("-3.2%", "−3.2%"),
+        ("float32", "float32"),
+        ("torch.Size([3, 4])", "torch.Size([3, 4])"),
+        ("cpu", "cpu"),
+        ("1e5 steps", "1e5 steps"),
+    ],
+)
+def test_glued_numbers_are_typeset_and_other_text_is_left_alone(text, typeset):
+    assert number(text) == typeset

@@ -40,20 +40,28 @@ def tiny_book(tmp_path) -> Path:
     """A book of one chapter, book/tiny.md, with its toc."""
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "tiny.md").write_text(TINY_PAGE, encoding="utf-8")
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/tiny\n", encoding="utf-8")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/tiny\n", encoding="utf-8"
+    )
     return tmp_path
 
 
-def store_run(root: Path, printed: str = "2\n", sources: list[str] = TINY_SOURCES) -> bool:
+def store_run(
+    root: Path, printed: str = "2\n", sources: list[str] = TINY_SOURCES
+) -> bool:
     """Put a run of book/tiny.md that printed `printed` into the cache, as a test run does."""
     output = {"output_type": "stream", "name": "stdout", "text": printed}
-    return cache.store_execution("book/tiny", sources, [[output], None], LANGUAGE, 1.5, root)
+    return cache.store_execution(
+        "book/tiny", sources, [[output], None], LANGUAGE, 1.5, root
+    )
 
 
 def test_a_test_run_goes_into_the_execution_cache_the_build_reads(tiny_book):
     """The test command's nbval run fills the build's cache (bookkit.pytest_plugin)."""
     output = {"output_type": "stream", "name": "stdout", "text": "2\n"}
-    assert not store_run(tiny_book, sources=["print(2)", "x = ..."]), "not the page's cells"
+    assert not store_run(tiny_book, sources=["print(2)", "x = ..."]), (
+        "not the page's cells"
+    )
     with pytest.raises(LookupError, match=r"book/tiny\.md has no executed copy"):
         cache.executed_notebook("book/tiny", tiny_book)
     assert store_run(tiny_book)
@@ -93,7 +101,10 @@ def test_a_damaged_cache_is_repaired_in_one_line_each(tiny_book):
     (notebook,) = folder.rglob("*.ipynb")
     notebook.write_text("{ not json", encoding="utf-8")
     (line,) = cache.repair(tiny_book)
-    assert line.startswith("the cached run of tiny.md was unreadable (") and "\n" not in line
+    assert (
+        line.startswith("the cached run of tiny.md was unreadable (")
+        and "\n" not in line
+    )
     assert cache.record_by_page(tiny_book) == {}, "the damaged run is gone"
     (folder / "global.db").write_bytes(b"garbage, not a database" * 100)
     (line,) = cache.repair(tiny_book)
@@ -116,14 +127,18 @@ def test_after_a_render_with_warnings_every_page_is_read_again(tmp_path, monkeyp
 
 
 def test_repository_url_is_set_in_one_place():
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
     mentions = [
         name
         for name in tracked.split()
         if (ROOT / name).is_file()
         and URL in (ROOT / name).read_text(encoding="utf-8", errors="ignore")
     ]
-    assert mentions == ["_config.yml"], f"the repository URL is spelled out in {mentions}"
+    assert mentions == ["_config.yml"], (
+        f"the repository URL is spelled out in {mentions}"
+    )
     assert "repository.url" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -133,14 +148,18 @@ def test_binder_installs_cpu_torch_and_opens_chapters_with_jupytext():
     main = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     for package in ("torch", "torchvision"):
         pinned = re.search(rf"^{package}==(\d+\.\d+)", main, flags=re.M).group(1)
-        assert re.search(rf"^{package}=={re.escape(pinned)}\.\*$", requirements, flags=re.M), (
-            package
-        )
+        assert re.search(
+            rf"^{package}=={re.escape(pinned)}\.\*$", requirements, flags=re.M
+        ), package
     assert re.search(r"^jupytext", requirements, flags=re.M)
     post_build = ROOT / "binder" / "postBuild"
     assert os.access(post_build, os.X_OK), "binder/postBuild must be executable"
-    assert "pip install --no-deps --no-cache-dir -e ." in post_build.read_text(encoding="utf-8")
-    viewers = json.loads((ROOT / "binder" / "overrides.json").read_text(encoding="utf-8"))
+    assert "pip install --no-deps --no-cache-dir -e ." in post_build.read_text(
+        encoding="utf-8"
+    )
+    viewers = json.loads(
+        (ROOT / "binder" / "overrides.json").read_text(encoding="utf-8")
+    )
     default = viewers["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
     assert default == {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}
 

@@ -52,7 +52,9 @@ def test_help_only_explains(command):
     marker = BUILD / ".nnbook-inputs.sha256"
     before = marker.stat().st_mtime_ns if marker.exists() else None
     result = tasks(command, "--help")
-    assert result.returncode == 0 and result.stdout.startswith("usage: python3 tasks.py " + command)
+    assert result.returncode == 0 and result.stdout.startswith(
+        "usage: python3 tasks.py " + command
+    )
     assert (marker.stat().st_mtime_ns if marker.exists() else None) == before
 
 
@@ -73,11 +75,15 @@ def test_chapter_command_names_what_is_wrong(path, message):
 def test_only_test_files_and_node_ids_count_as_named_tests():
     from bookkit.cli import named_tests
 
-    node = "tests/tooling/test_tasks.py::test_setup_is_a_quick_no_op_when_nothing_changed"
+    node = (
+        "tests/tooling/test_tasks.py::test_setup_is_a_quick_no_op_when_nothing_changed"
+    )
     assert named_tests(["-x", "tests/tooling/test_tasks.py", "-k", "tensors"]) == [
         "tests/tooling/test_tasks.py"
     ]
-    assert named_tests(["--deselect", node, "-k", "book"]) == [], "an option's value names no test"
+    assert named_tests(["--deselect", node, "-k", "book"]) == [], (
+        "an option's value names no test"
+    )
     assert named_tests([node]) == [node]
 
 
@@ -85,14 +91,18 @@ def test_an_empty_nnbook_venv_is_an_error_not_a_venv_in_the_repository():
     result = tasks("setup", NNBOOK_VENV="")
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: NNBOOK_VENV is set but empty")
-    assert not (ROOT / "pyvenv.cfg").exists(), "a virtual environment in the repository root"
+    assert not (ROOT / "pyvenv.cfg").exists(), (
+        "a virtual environment in the repository root"
+    )
 
 
 def test_a_read_only_build_folder_is_named(monkeypatch, capsys):
     from bookkit import build, cli
 
     def read_only():
-        raise PermissionError(13, "Permission denied", str(BUILD / "html" / "index.html"))
+        raise PermissionError(
+            13, "Permission denied", str(BUILD / "html" / "index.html")
+        )
 
     monkeypatch.setattr(build, "build", read_only)
     with pytest.raises(SystemExit):
@@ -107,7 +117,12 @@ def test_ctrl_c_stops_a_command_with_one_line():
     """Ctrl-C reaches the whole process group: the kernels, pytest, and the command, which says
     that it was interrupted instead of showing a traceback."""
     process = subprocess.Popen(
-        [sys.executable, str(ROOT / "tasks.py"), "chapter", "book/mnist1d.md"],  # about 20 s
+        [
+            sys.executable,
+            str(ROOT / "tasks.py"),
+            "chapter",
+            "book/mnist1d.md",
+        ],  # about 20 s
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -139,4 +154,7 @@ def test_the_benchmark_stops_when_its_edit_would_not_happen(tmp_path):
 def test_link_check_offline_says_it_was_skipped():
     result = tasks("linkcheck", NNBOOK_LINKCHECK_HOST="unreachable.invalid")
     assert result.returncode == 0
-    assert "external link check skipped: unreachable.invalid cannot be reached" in result.stdout
+    assert (
+        "external link check skipped: unreachable.invalid cannot be reached"
+        in result.stdout
+    )
