@@ -20,6 +20,7 @@ from bookkit.cli import say
 from bookkit.paths import (
     BUILD,
     CACHE,
+    FAILED_HTML,
     HTML,
     RENDER_FAILED,
     RENDERED,
@@ -66,9 +67,12 @@ def layout_hash() -> str:
 
 def inputs_hash() -> str:
     """Everything a build reads: the sources, figures, both kits, the configuration, the
-    environment's requirements and the execution cache's database."""
+    environment's requirements and installed packages, and the execution cache's database."""
+    from bookkit.inputs import environment
+
     inputs = [ROOT / name for name in SETUP_INPUTS] + [CACHE / "global.db"]
-    return _hash([*inputs, *_files("book", "images", "nnbook")], extra=layout_hash())
+    files = [*inputs, *_files("book", "images", "nnbook")]
+    return _hash(files, extra=layout_hash() + environment())
 
 
 def pytest_command(paths: list[str], *extra: str) -> list[str]:
@@ -84,7 +88,8 @@ def run_chapters(chapters: list[Path]) -> None:
     """Run chapters under nbval, in parallel; each passing run goes into the execution cache."""
     names = [p.relative_to(ROOT).as_posix() for p in chapters]
     say(
-        f"running {len(names)} chapter(s) that the execution cache lacks: {', '.join(names)}"
+        f"running {len(names)} chapter(s) without a current run in the execution cache: "
+        f"{', '.join(names)}"
     )
     code = subprocess.run(pytest_command(names, "-q"), cwd=ROOT).returncode
     if code == PYTEST_INTERRUPTED:
@@ -94,17 +99,26 @@ def run_chapters(chapters: list[Path]) -> None:
 
 
 def render(everything: bool, root: Path = ROOT) -> int:
-    """Sphinx, as `jupyter-book build . -W -n --keep-going`, in this process; its exit code."""
+    """Sphinx, as `jupyter-book build . -W -n --keep-going`, in this process; its exit code.
+
+    Sphinx writes into a copy of the last good HTML, which replaces it only if the render
+    passes: a failed render never leaves pages with blank numbers where the README sends
+    readers. It is kept in _build/html-failed/ instead, with myst-nb's reports.
+    """
     from jupyter_book.sphinx import build_sphinx
     from sphinx.util.console import color_terminal, nocolor
 
     if not color_terminal():  # no colour codes in a log file or a pipe
         nocolor()
-    # A report of an earlier failure is not this render's.
-    shutil.rmtree(under(root, REPORTS), ignore_errors=True)
+    html, failed = under(root, HTML), under(root, FAILED_HTML)
+    staging = html.with_name(html.name + ".new")
+    for folder in (staging, failed):
+        shutil.rmtree(folder, ignore_errors=True)
+    if html.is_dir() and not everything:  # Sphinx writes only the pages that changed
+        shutil.copytree(html, staging, symlinks=True)
     result = build_sphinx(
         root,
-        under(root, HTML),
+        staging,
         noconfig=True,
         path_config=str(root / "_config.yml"),
         # What the jupyter-book CLI passes for `build . -n`.
@@ -118,7 +132,13 @@ def render(everything: bool, root: Path = ROOT) -> int:
         keep_going=True,
         freshenv=everything,
     )
-    return result if isinstance(result, int) else 1
+    code = result if isinstance(result, int) else 1
+    if code != 0:
+        staging.rename(failed)
+        return code
+    shutil.rmtree(html, ignore_errors=True)
+    staging.rename(html)
+    return 0
 
 
 def reread_everything(layout: Stamp) -> bool:
@@ -157,16 +177,20 @@ def build() -> int:
     executed = len(cache.record_ids() - before)
     if code != 0:
         RENDER_FAILED.touch()
+        reports = FAILED_HTML / REPORTS.relative_to(HTML)
+        kept = (
+            f"{HTML.relative_to(ROOT)}/ still holds the last good build"
+            if (HTML / "index.html").is_file()
+            else "no HTML was written"
+        )
         broken = sorted(
-            p.name.removesuffix(".err.log") for p in REPORTS.rglob("*.err.log")
+            p.name.removesuffix(".err.log") for p in reports.rglob("*.err.log")
         )
         if broken:
             raise BuildError(
-                f"notebooks failed to execute: {', '.join(broken)} (logs in {REPORTS})"
+                f"notebooks failed to execute: {', '.join(broken)} (logs in {reports}); {kept}"
             )
-        raise BuildError(
-            "the book build gave warnings or failed; see the messages above"
-        )
+        raise BuildError(f"the render gave warnings or failed (see above); {kept}")
     RENDER_FAILED.unlink(missing_ok=True)
     RENDERED.write_text(json.dumps(cache.record_by_page()), encoding="utf-8")
     layout.write(layout_hash())

@@ -9,6 +9,7 @@ export and the status page a chapter's notebook with the outputs of its last run
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ from myst_nb.core.read import read_myst_markdown_notebook
 from sqlalchemy.exc import DatabaseError
 
 from bookkit.book import chapters, page_name
+from bookkit.inputs import inputs_digest
 from bookkit.paths import CACHE, ROOT, under
 
 
@@ -82,15 +84,70 @@ def repair(root: Path = ROOT) -> list[str]:
 
 
 def stale_chapters(root: Path = ROOT) -> list[Path]:
-    """The chapters whose code has no passing run in the cache, in the order of the toc."""
+    """The chapters without a passing run of their code in the cache, or whose run used other
+    inputs (book package modules, requirements, installed versions: bookkit.inputs), in the order
+    of the toc."""
     cache = _cache(root)
     stale = []
     for path in chapters(root):
+        notebook = read_page(page_name(path, root), root)
+        sources = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
         try:
-            cache.match_cache_notebook(read_page(page_name(path, root), root))
+            record = cache.match_cache_notebook(notebook)
         except KeyError:
             stale.append(path)
+            continue
+        if record.data.get("inputs") != inputs_digest(sources, root):
+            stale.append(path)
     return stale
+
+
+def _visible(outputs: list) -> list[str]:
+    """What a cell's run shows as text: what it printed, its values and its glued values."""
+    shown = []
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            shown.append(output.get("text", ""))
+        elif "data" in output and "text/plain" in output["data"]:
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output["data"]["text/plain"]
+            shown.append(f"glue {name} = {text}" if name else text)
+    return shown
+
+
+def differences(
+    page: str, sources: list[str], outputs: list[list | None], root: Path = ROOT
+) -> list[tuple[int, str, str]]:
+    """Where this run shows other text than the cached run of the same code and inputs: one
+    (code cell number, cached, now) for each cell that differs. Cells tagged
+    `nbval-ignore-output` (timings) are not compared. LookupError: no cached run to compare."""
+    notebook = read_page(page, root)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    missing = LookupError(
+        f"{page}.md has no cached run of this code and inputs to compare with:"
+        " run it once first (python3 tasks.py chapter)"
+    )
+    if [cell.source for cell in code] != sources:
+        raise missing
+    try:
+        record = _cache(root).match_cache_notebook(notebook)
+    except KeyError:
+        raise missing from None
+    if record.data.get("inputs") != inputs_digest(sources, root):
+        raise missing
+    cached = _cache(root).get_cache_bundle(record.pk).nb
+    cached_code = [cell for cell in cached.cells if cell.cell_type == "code"]
+    found = []
+    for number, (cell, old, new) in enumerate(
+        zip(code, cached_code, outputs, strict=True)
+    ):
+        if new is None or "nbval-ignore-output" in cell.metadata.get("tags", []):
+            continue
+        before, now = _visible(old.outputs), _visible(new)
+        if before != now:
+            pairs = itertools.zip_longest(before, now, fillvalue="")
+            found.append((number, *next((a, b) for a, b in pairs if a != b)))
+    return found
 
 
 def _run_id(record) -> str:
@@ -132,6 +189,20 @@ def threads(record) -> str:
     return record.data.get("threads", "unknown") if record is not None else "unknown"
 
 
+def one_line_error(output: dict) -> nbformat.NotebookNode:
+    """The output, with an error's traceback cut to its last line, `ename: evalue`.
+
+    A cell that raises on purpose (tagged `raises-exception`) teaches the error, not the frames
+    inside torch that raised it; those frames also name files on the machine that ran the chapter
+    (its checkout, its venv). So the page and the exported notebook show one line, as a
+    try/except that prints the error would.
+    """
+    output = nbformat.from_dict(output)
+    if output.get("output_type") == "error":
+        output.traceback = [f"{output.ename}: {output.evalue}"]
+    return output
+
+
 def store_execution(
     page: str,
     sources: list[str],
@@ -144,7 +215,8 @@ def store_execution(
 
     `sources` and `outputs` hold each code cell's source and outputs (None for a skipped cell), in
     order; `language_info` is the kernel's, which selects the highlighting of the code. It stores
-    nothing, and returns False, unless `sources` are the page's code cells.
+    nothing, and returns False, unless `sources` are the page's code cells. An error output is
+    stored with a one-line traceback (`one_line_error`).
     """
     notebook = read_page(page, root)
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
@@ -155,13 +227,15 @@ def store_execution(
     for cell, cell_outputs in zip(code, outputs, strict=True):
         if cell_outputs is not None:
             count += 1
-            cell.outputs, cell.execution_count = nbformat.from_dict(cell_outputs), count
+            cell.outputs = [one_line_error(output) for output in cell_outputs]
+            cell.execution_count = count
     cache_dir = under(root, CACHE)
     cache_dir.mkdir(parents=True, exist_ok=True)
     # The numeric setting it ran in: tasks.py runs every chapter on one thread, everywhere.
     data = {
         "execution_seconds": seconds,
         "threads": os.environ.get("OMP_NUM_THREADS", "all cores"),
+        "inputs": inputs_digest(sources, root),
     }
     bundle = CacheBundleIn(notebook, str(root / f"{page}.md"), data=data)
     with FileLock(

@@ -12,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from bookkit.paths import (
     ARTIFACTS,
@@ -41,6 +42,9 @@ COMMANDS = {
     "clean": "remove _build/ (the execution cache too)",
     "bench": "measure setup, build and test costs on a copy of the tree",
 }
+# Commands that write _build/: one at a time per checkout (a second one stops at once).
+# `chapter` is not one: it only adds runs to the execution cache, under the cache's own lock.
+WRITES_BUILD = {"build", "test", "notebooks", "browser", "clean", "bench"}
 TAKES_PYTEST_ARGS = {
     "test",
     "notebooks",
@@ -69,6 +73,12 @@ def parser() -> argparse.ArgumentParser:
         nargs="*",
         metavar="FILE.md",
         help="chapters in book/ (none: every chapter)",
+    )
+    sub["chapter"].add_argument(
+        "--compare",
+        action="store_true",
+        help="run them again and fail where the output differs from their cached runs"
+        " (a determinism check; .ci/run does it after the tests)",
     )
     sub["bench"].add_argument(
         "--baseline",
@@ -186,8 +196,16 @@ def test(extra: list[str]) -> None:
 
 
 def notebooks(extra: list[str]) -> None:
+    import jupytext
+
+    from bookkit.book import chapters
+    from bookkit.pytest_plugin import cell_timeout
+
     build()
     say(f"running the exported notebooks ({NOTEBOOKS.relative_to(ROOT)}/) under nbval")
+    # nbval's own collector runs them: one limit for all, the longest any chapter's cell has
+    limit = max(cell_timeout(jupytext.read(p).metadata)[0] for p in chapters())
+    extra = [f"--nbval-cell-timeout={limit:g}", *extra]
     sys.exit(pytest([NOTEBOOKS.relative_to(ROOT).as_posix()], extra))
 
 
@@ -216,7 +234,7 @@ def browser(extra: list[str]) -> None:
     sys.exit(pytest(["tests/browser"], extra, parallel=False))
 
 
-def chapter(files: list[str]) -> None:
+def chapter(files: list[str], compare: bool = False) -> None:
     from bookkit.book import chapters, is_myst_notebook
 
     files = files or [p.relative_to(ROOT).as_posix() for p in chapters()]
@@ -230,7 +248,7 @@ def chapter(files: list[str]) -> None:
             fail(
                 f"{name} is not a chapter: it has no jupytext myst header and code cells"
             )
-    sys.exit(pytest(files, ["-v"]))
+    sys.exit(pytest(files, ["-v", *["--nnbook-compare"] * compare]))
 
 
 def lint() -> None:
@@ -280,14 +298,54 @@ def clean() -> None:
     say(f"removed {BUILD.relative_to(ROOT)}/")
 
 
+LOCK_ENV = (
+    "NNBOOK_BUILD_LOCK"  # set while held: the command's own subprocesses share it
+)
+_held = []  # the lock lives as long as this process
+
+
+def lock_path() -> Path:
+    """The lock of this checkout's _build/. It lives in the temporary folder, named after the
+    checkout, since `clean` removes _build/ itself."""
+    import tempfile
+
+    name = hashlib.sha256(str(ROOT).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"nnbook-{name}.lock"
+
+
+def exclusive(command: str) -> None:
+    """Hold the lock while `command` writes _build/, so that two commands never write it at once;
+    a second one stops at once with one line. Subprocesses of the holder (pytest's workers, the
+    tests of the tooling) run under its lock."""
+    import os
+
+    from filelock import FileLock, Timeout
+
+    path = lock_path()
+    if os.environ.get(LOCK_ENV) == str(path):
+        return
+    lock = FileLock(path, timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        fail(
+            f"another tasks.py command is writing {BUILD.relative_to(ROOT)}/ in this checkout;"
+            f" wait for it to finish (or stop it), then run {command} again"
+        )
+    _held.append(lock)
+    os.environ[LOCK_ENV] = str(path)
+
+
 def main(argv: list[str]) -> None:
     args, extra = parse(argv)
+    if args.command in WRITES_BUILD:
+        exclusive(args.command)
     if args.command == "bench":
         from bookkit import bench
 
         bench.main(args.baseline)
     elif args.command == "chapter":
-        chapter(args.files)
+        chapter(args.files, compare=args.compare)
     elif args.command in TAKES_PYTEST_ARGS:
         {"test": test, "notebooks": notebooks, "browser": browser}[args.command](extra)
     elif args.command == "build":

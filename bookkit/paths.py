@@ -10,6 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
+# a render that failed, kept beside the last good one in HTML for its reports
+FAILED_HTML = BUILD / "html-failed"
 REPORTS = HTML / "reports"  # myst-nb's logs of notebooks that failed to execute
 NOTEBOOKS = BUILD / "notebooks"  # the exported notebooks that the Colab buttons open
 CACHE = (

@@ -11,6 +11,11 @@ book build's execution cache (bookkit.cache.store_execution), so the build rende
 of executing the chapter again. The split of the run time (kernel start, first cell, the rest) goes
 to _build/timings/ for the benchmark.
 
+A cell may run for CELL_TIMEOUT_FACTOR times its chapter's time budget; the tests,
+`tasks.py chapter` and the build all run the chapters here, so this one limit holds for all three.
+A failing cell is reported at its line in the `.md` file (`book/x.md:123: AssertionError: ...`),
+under the same test id as before (`book/x.md::Cell 2`).
+
 Under pytest-xdist (`--dist loadgroup`), each chapter's cells carry one `xdist_group` mark, so they
 run in order on one worker and one kernel. Chapters and slow tests (marked `expected_seconds`) are
 sorted longest first, and `--no-loadscope-reorder` keeps that order, so the workers finish together.
@@ -38,13 +43,44 @@ def timing_file(path: Path) -> Path:
     return TIMINGS / f"{path.stem}.json"
 
 
+# A cell fails as hung once it has run for this many times its chapter's whole time budget
+# (bookkit.book.budget_seconds): 60 s at the default budget of 20 s. That is generous enough for a
+# slow CI machine, yet a hung cell fails within minutes, not after nbval's default of 2000 s.
+# It replaces nbval's --nbval-cell-timeout for MyST chapters (MystCell.runtest).
+CELL_TIMEOUT_FACTOR = 3
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Where IPython's traceback places the failing line of a cell: `Cell In[3], line 2`.
+CELL_FRAME = re.compile(r"Cell In\[\d+\], line (\d+)")
+
+
+def cell_timeout(metadata: dict) -> tuple[float, str]:
+    """The seconds a chapter's cell may run, and how that limit is derived, in words."""
+    budget = budget_seconds(metadata)
+    if "budget_seconds" in metadata.get("nnbook", {}):
+        source = f"`nnbook: {{budget_seconds: {budget:g}}}` in its front matter"
+    else:
+        source = "the default, bookkit.book.DEFAULT_BUDGET_SECONDS"
+    return CELL_TIMEOUT_FACTOR * budget, (
+        f"{CELL_TIMEOUT_FACTOR} × the chapter's time budget of {budget:g} s, "
+        f"from {source}"
+    )
+
+
 class MystNotebook(nbval.plugin.IPyNbFile):
     """nbval's notebook collector, fed by jupytext from a `.md` file."""
 
     def collect(self):
         notebook = jupytext.read(self.path, fmt="md:myst")
         with mock.patch.object(nbval.plugin.nbformat, "read", return_value=notebook):
-            yield from super().collect()
+            cells = list(super().collect())
+        for cell in cells:  # the same cells, as MystCell
+            yield MystCell.from_parent(
+                self,
+                name=cell.name,
+                cell_num=cell.cell_num,
+                cell=cell.cell,
+                options=cell.options,
+            )
 
     def setup(self):
         self.outcomes: list[tuple[pytest.Item, str, float]] = []
@@ -53,8 +89,8 @@ class MystNotebook(nbval.plugin.IPyNbFile):
         self.kernel_seconds = time.perf_counter() - self.started
         client = self.kernel.kc
         self.language_info = client.kernel_info(reply=True)["content"]["language_info"]
-        # Number the cells as Jupyter and the book build do (nbval runs each as In[1]), so that
-        # the tracebacks that the book shows read the same.
+        # Number the cells as Jupyter does (nbval runs each as In[1]), so that the execution
+        # counts the book shows, and `Cell In[n]` in a traceback, read as in Jupyter.
         self.kernel.execute_cell_input = lambda source, allow_stdin=None: (
             client.execute(
                 source, store_history=True, allow_stdin=allow_stdin, stop_on_error=False
@@ -68,6 +104,48 @@ class MystNotebook(nbval.plugin.IPyNbFile):
         super().teardown()
         if hasattr(self, "outcomes"):
             record_run(self, seconds)
+
+
+class MystCell(nbval.plugin.IPyNbCell):
+    """A chapter's code cell: it runs for at most cell_timeout(), and a failure is reported at
+    its line in the `.md` file."""
+
+    def runtest(self):
+        limit, _ = cell_timeout(self.parent.nb.metadata)
+        timed_out_before = self.parent.timed_out
+        try:
+            with mock.patch.object(self.config.option, "nbval_cell_timeout", limit):
+                super().runtest()
+        finally:
+            self.timed_out = self.parent.timed_out and not timed_out_before
+
+    def repr_failure(self, excinfo):
+        error = excinfo.value
+        if isinstance(error, pytest.fail.Exception):  # check_declared_error's message
+            return str(error)
+        if not isinstance(error, nbval.plugin.NbCellError):
+            return super().repr_failure(excinfo)
+        return f"{self.headline(error)}\n\n{super().repr_failure(excinfo)}"
+
+    def headline(self, error: nbval.plugin.NbCellError) -> str:
+        """One line: the `.md` line that failed (the cell's first when the traceback does not
+        say), and what went wrong there."""
+        errors = [o for o in self.test_outputs or [] if o.get("output_type") == "error"]
+        frame = (
+            CELL_FRAME.search(ANSI.sub("", "\n".join(errors[-1]["traceback"])))
+            if errors
+            else None
+        )
+        where = md_line(self, int(frame.group(1)) if frame else 1)
+        if getattr(self, "timed_out", False):
+            limit, derived = cell_timeout(self.parent.nb.metadata)
+            return (
+                f"{where}: Cell {self.cell_num} timed out: it ran past its limit of "
+                f"{limit:g} s ({derived})"
+            )
+        if errors:
+            return f"{where}: {errors[-1]['ename']}: {errors[-1]['evalue']}"
+        return f"{where}: {error}"
 
 
 def record_run(notebook: MystNotebook, seconds: float) -> None:
@@ -89,6 +167,9 @@ def record_run(notebook: MystNotebook, seconds: float) -> None:
         for item, outcome in ran.values()
     ]
     sources = [cell.source for cell in cells]
+    if notebook.config.getoption("nnbook_compare"):
+        compare_with_cached_run(notebook, sources, outputs, ran)
+        return
     if not cache.store_execution(
         page_name(path), sources, outputs, notebook.language_info, seconds
     ):
@@ -112,18 +193,51 @@ def record_run(notebook: MystNotebook, seconds: float) -> None:
     )
 
 
+def compare_with_cached_run(notebook, sources, outputs, ran) -> None:
+    """--nnbook-compare: fail unless this run shows what the cached run of the same code and
+    inputs showed, cell by cell (a chapter must be deterministic); store nothing."""
+    from bookkit import cache
+
+    try:
+        found = cache.differences(page_name(notebook.path.resolve()), sources, outputs)
+    except LookupError as err:
+        pytest.fail(str(err), pytrace=False)
+    if found:
+        lines = [
+            f"{md_line(ran[number][0])}: the cached run showed {old[:80]!r},"
+            f" this run {new[:80]!r}"
+            for number, old, new in found
+        ]
+        pytest.fail(
+            "not deterministic: a second run shows other output "
+            "(seed it, or tag a cell that prints timings nbval-ignore-output)\n"
+            + "\n".join(lines),
+            pytrace=False,
+        )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--nnbook-compare",
+        action="store_true",
+        help="run the chapters again and compare with their cached runs; store nothing",
+    )
+
+
 # A cell tagged `raises-exception` names the error it must raise in a comment: `# raises TypeError`.
 RAISES = re.compile(r"#\s*raises\s+([A-Za-z_]\w*)")
 
 
-def md_line(cell: nbval.plugin.IPyNbCell) -> str:
-    """`book/x.md:123`, where the cell's code starts, for a MyST chapter; else its cell number."""
+def md_line(cell: nbval.plugin.IPyNbCell, line: int = 1) -> str:
+    """`book/x.md:123`, where this line of the cell (from 1) is, for a MyST chapter; else the
+    notebook and the cell number."""
     from bookkit.lint import first_lines
 
     path = Path(cell.parent.path)
     if isinstance(cell.parent, MystNotebook):
-        lines = first_lines(path.read_text(encoding="utf-8"))
-        return f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}:{lines[cell.cell_num]}"
+        start = first_lines(path.read_text(encoding="utf-8"))[cell.cell_num]
+        name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        return f"{name}:{start + line - 1}"
     return f"{path.name}, cell {cell.cell_num}"
 
 

@@ -18,7 +18,8 @@ import matplotlib.pyplot as plt
 from nnbook.plotting import BOOK_STYLE
 
 BLUE, ORANGE, GREEN, GREY = "#0072B2", "#D55E00", "#009E73", "#555555"
-REPRODUCIBLE = {"svg.hashsalt": "nnbook", "svg.fonttype": "path", "axes.grid": False}
+# BOOK_STYLE already keeps the text as <text> and fixes svg.hashsalt; no date (main) does the rest.
+DIAGRAM_STYLE = {"axes.grid": False}
 
 
 def node(ax, xy, label, color, radius=0.32):
@@ -72,7 +73,7 @@ def neuron():
     )
     ax.text(4.7, 1.2, "$f$", ha="center", va="center", fontsize=13)
     arrow(ax, (3.0, 1.2), (4.35 + 0.25, 1.2))
-    arrow(ax, (5.05 - 0.2, 1.2), (6.3, 1.2), "$y = f(z)$", label_at=0.55)
+    arrow(ax, (5.05 - 0.2, 1.2), (6.3, 1.2), r"$\hat{y} = f(z)$", label_at=0.55)
     ax.set_xlim(-0.1, 6.6)
     ax.set_ylim(-0.3, 2.9)
     return fig
@@ -139,7 +140,7 @@ DIAGRAMS = {"neuron.svg": neuron, "two_layer_network.svg": two_layer_network}
 def main(out_dir: Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    with plt.rc_context({**BOOK_STYLE, **REPRODUCIBLE}):
+    with plt.rc_context({**BOOK_STYLE, **DIAGRAM_STYLE}):
         for name, draw in DIAGRAMS.items():
             fig = draw()
             path = out_dir / name

@@ -46,10 +46,50 @@ def checker(fn: Callable[..., str | None]) -> Callable[..., Verdict]:
         try:
             note = fn(*args, **kwargs)
         except AnswerError as err:
-            return Verdict(False, f"❌ Not yet: {err}")
-        return Verdict(True, "✅ Correct!" + (f" {note}" if note else ""))
+            return Verdict(False, f"❌ Not yet: {_one_line(str(err))}")
+        except Exception as err:  # arguments the checker cannot use: still one line
+            return Verdict(
+                False,
+                f"❌ Not yet: {CANNOT_USE} ({one_line_error(err)}): pass the values the "
+                "exercise asks for",
+            )
+        return Verdict(True, "✅ Correct!" + (f" {_one_line(note)}" if note else ""))
 
     return check
+
+
+CANNOT_USE = "the checker could not use these arguments"
+# No answer in the book comes near this many elements; a bigger tensor is a slip, or an expanded
+# view (`expand` makes one of any size without memory) that a check must not materialise.
+MAX_ELEMENTS = 10**8
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def readable(tensor: torch.Tensor) -> bool:
+    """True unless reading the tensor's values fails or takes too much memory: meta, sparse,
+    or more than MAX_ELEMENTS elements (`expect_tensor` says which, in its message)."""
+    return (
+        not tensor.is_meta
+        and tensor.layout == torch.strided
+        and tensor.numel() <= MAX_ELEMENTS
+    )
+
+
+def _usable(answer: torch.Tensor, name: str) -> None:
+    """Raise AnswerError for a tensor whose values cannot be read cheaply."""
+    if answer.is_meta:
+        raise AnswerError(
+            f"`{name}` is a meta tensor, which has a shape but no values: "
+            "create it on a real device, such as device='cpu'"
+        )
+    if answer.layout != torch.strided:
+        raise AnswerError(
+            f"`{name}` has layout {answer.layout}, but a dense tensor is expected: "
+            "convert it with .to_dense()"
+        )
 
 
 def _shape(shape) -> tuple[int, ...]:
@@ -62,8 +102,13 @@ def expect_tensor(
     *,
     shape: tuple[int, ...] | torch.Size | None = None,
     dtype: torch.dtype | None = None,
+    finite: bool = True,
 ) -> torch.Tensor:
-    """Return `answer` if it is a usable tensor of the given shape and dtype; else raise AnswerError."""
+    """Return `answer` if it is a usable tensor of the given shape and dtype; else raise AnswerError.
+
+    A meta or sparse tensor, one of more than MAX_ELEMENTS elements, NaN and (unless
+    `finite=False`) infinity are rejected too.
+    """
     if answer is Ellipsis:
         raise AnswerError(
             f"`{name}` is still `...`: replace the `...` with your answer and run the cell"
@@ -84,6 +129,7 @@ def expect_tensor(
         raise AnswerError(
             f"`{name}` should be a torch.Tensor, but it is a {type(answer).__name__}"
         )
+    _usable(answer, name)
     if shape is not None and _shape(answer.shape) != _shape(shape):
         raise AnswerError(
             f"`{name}` has shape {_shape(answer.shape)}, but the expected shape is {_shape(shape)}"
@@ -92,9 +138,19 @@ def expect_tensor(
         raise AnswerError(
             f"`{name}` has dtype {answer.dtype}, but {dtype} is expected: try .to({dtype})"
         )
-    if answer.is_floating_point() and torch.isnan(answer).any():
+    if answer.numel() > MAX_ELEMENTS:
+        raise AnswerError(
+            f"`{name}` has shape {_shape(answer.shape)}, {answer.numel():,} elements, far "
+            "more than any answer here"
+        )
+    inexact = answer.is_floating_point() or answer.is_complex()
+    if inexact and torch.isnan(answer).any():
         raise AnswerError(
             f"`{name}` contains NaN: look for a division by zero or log of a negative number"
+        )
+    if finite and torch.isinf(answer).any():
+        raise AnswerError(
+            f"`{name}` contains inf: look for an overflow, or a division by zero"
         )
     return answer
 
@@ -134,12 +190,19 @@ def expect_number(
     A Python or NumPy number and a one-element tensor all count. `integer=True` also demands a whole
     number (returned as an int), `positive=True` a number above 0. `hint` ends the message for an
     answer that is not one number (say "did you forget .mean()?"), and `nonfinite` the message for
-    NaN or infinity.
+    NaN or infinity. A string (a NumPy one too), a meta or sparse tensor, and a number beyond a
+    float's range, such as 10**400, get a one-line message as well.
     """
     hint = f": {hint}" if hint else ""
     if answer is Ellipsis or answer is None:
         expect_tensor(answer, name)  # the standard messages for `...` and None
+    # A str or bytes, np.str_ too, which NumPy's .item() would unwrap
+    if isinstance(answer, (str, bytes)):
+        kind = "str" if isinstance(answer, str) else "bytes"
+        raise AnswerError(f"`{name}` is a {kind}, but it should be one number{hint}")
     is_numpy = type(answer).__module__ == "numpy"
+    if isinstance(answer, torch.Tensor):
+        _usable(answer, name)
     if isinstance(answer, torch.Tensor) and answer.numel() == 1:
         if answer.dtype == torch.bool or answer.is_complex():
             raise AnswerError(
@@ -158,7 +221,10 @@ def expect_number(
         else:
             what = f"a {type(answer).__name__}"
         raise AnswerError(f"`{name}` is {what}, but it should be one number{hint}")
-    value = float(answer)
+    try:
+        value = float(answer)
+    except OverflowError:  # an int or Fraction beyond a float's range, such as 10**400
+        raise AnswerError(f"`{name}` is too large to be a float: {nonfinite}") from None
     if not math.isfinite(value):
         raise AnswerError(
             f"`{name}` is {'NaN' if math.isnan(value) else value}: {nonfinite}"
@@ -177,6 +243,8 @@ def close(answer, expected, *, atol: float = 1e-5, rtol: float = 1e-5) -> bool:
 
     Both are compared on the CPU in float64, so a float32 answer on a GPU is compared fairly.
     """
+    if any(isinstance(x, torch.Tensor) and not readable(x) for x in (answer, expected)):
+        return False
     a, b = (
         torch.as_tensor(x).detach().to("cpu", torch.float64) for x in (answer, expected)
     )

@@ -3,7 +3,9 @@
 `torchvision.datasets.FashionMNIST(root, ...)` reads four IDX files from `root/FashionMNIST/raw/`.
 `locate_fashion_mnist()` returns a `root` for which those files exist, in this order:
 
-1. `NNBOOK_DATA` (default `~/.cache/nnbook-data`) already holds the real files: use them.
+1. `NNBOOK_DATA` (default `~/.cache/nnbook-data`) already holds the real files: use them. They
+   are checked first (`check_files`); if one is not FashionMNIST's, the stand-in is used, and the
+   location's description says which file is wrong and how to fix it.
 2. Otherwise try torchvision's download once, with a short network timeout, and catch every error.
 3. Otherwise (no network) generate a stand-in: 28 × 28 greyscale silhouettes of the ten clothing
    classes, written in FashionMNIST's own file format under `NNBOOK_DATA/standin/`, never where the
@@ -15,6 +17,7 @@ The stand-in is deterministic: the same seed gives the same images on every run.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import socket
@@ -38,6 +41,18 @@ STANDIN_MANIFEST = (
 STANDIN_VERSION = 1
 STANDIN_SIZES = {"train": 12_000, "test": 2_000}
 STANDIN_SEED = 2017
+REAL_SIZES = {"train": 60_000, "test": 10_000}  # images (and labels) in each real split
+# The MD5s of the four .gz files that torchvision downloads (its FashionMNIST.resources). No
+# published source gives the MD5s of the uncompressed files, and without the data they cannot be
+# derived here, so an uncompressed file is checked by its header and exact size (labels also by
+# their range, 0-9), and, where its .gz file is present (torchvision's download leaves both), it
+# must be that .gz file's content, and the .gz file must have the published MD5.
+GZ_MD5 = {
+    "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+    "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+    "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+    "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+}
 
 REAL_DESCRIPTION = "the real FashionMNIST data"
 STANDIN_DESCRIPTION = (
@@ -46,15 +61,31 @@ STANDIN_DESCRIPTION = (
 )
 
 
+class FashionMNISTDataError(RuntimeError):
+    """The data folder cannot be used; the message says why and what to do, in one line."""
+
+    def _render_traceback_(
+        self,
+    ) -> list[str]:  # IPython shows this instead of a traceback
+        return [f"{type(self).__name__}: {self}"]
+
+
 @dataclass(frozen=True)
 class FashionMNISTLocation:
-    """A root for `torchvision.datasets.FashionMNIST`, and whether it holds the real data."""
+    """A root for `torchvision.datasets.FashionMNIST`, and whether it holds the real data.
+
+    `note` says why the real files were not used, or what could not be checked in them.
+    """
 
     root: Path
     real: bool
+    note: str = ""
 
     @property
     def description(self) -> str:
+        if self.note:
+            kind = REAL_DESCRIPTION if self.real else STANDIN_DESCRIPTION.split(",")[0]
+            return f"{kind} ({self.note})"
         return REAL_DESCRIPTION if self.real else STANDIN_DESCRIPTION
 
 
@@ -100,14 +131,104 @@ def try_download(root: Path, timeout: float = 10.0) -> bool:
     return has_files(root)
 
 
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
+
+
+def _check_file(raw: Path, name: str, count: int) -> str | None:
+    """What is wrong with one uncompressed file of the real data, or None."""
+    images = "images" in name
+    header = (
+        struct.pack(">4i", IMAGE_MAGIC, count, SIDE, SIDE)
+        if images
+        else struct.pack(">2i", LABEL_MAGIC, count)
+    )
+    size = len(header) + count * (SIDE * SIDE if images else 1)
+    path = raw / name
+    if path.stat().st_size != size:
+        return f"`{name}` has {path.stat().st_size} bytes, but the real file has {size}"
+    data = path.read_bytes()
+    if data[: len(header)] != header:
+        return f"`{name}` does not start with the header of FashionMNIST's {name}"
+    if not images and max(data[len(header) :], default=0) >= NUM_CLASSES:
+        return f"`{name}` holds labels above {NUM_CLASSES - 1}"
+    gz = raw / f"{name}.gz"
+    if gz.is_file():
+        if _md5(gz) != GZ_MD5[gz.name]:
+            return f"`{gz.name}` does not have the MD5 checksum of the real file"
+        try:
+            unpacked = gzip.decompress(gz.read_bytes())
+        except (OSError, EOFError) as err:  # cannot happen for the real file
+            return f"`{gz.name}` cannot be unpacked ({err})"
+        if unpacked != data:
+            return f"`{name}` differs from the content of `{gz.name}`"
+    return None
+
+
+def check_files(root: Path | str) -> str | None:
+    """Return what is wrong with the real files under root/FashionMNIST/raw, or None."""
+    raw = Path(root) / "FashionMNIST" / "raw"
+    for split, count in REAL_SIZES.items():
+        for name in file_names(split):
+            problem = _check_file(raw, name, count)
+            if problem:
+                return problem
+    return None
+
+
+def _not_a_folder(root: Path) -> Path | None:
+    """The file that stands where root, or one of the folders above it, should be."""
+    return next(
+        (p for p in (root, *root.parents) if p.exists() and not p.is_dir()), None
+    )
+
+
 def locate_fashion_mnist(
     root: Path | str | None = None, *, download: bool = True
 ) -> FashionMNISTLocation:
-    """Return a FashionMNISTLocation: the real files if present or downloadable, else a stand-in."""
+    """Return a FashionMNISTLocation: the real files if present or downloadable, else a stand-in.
+
+    Real files that fail `check_files` are left alone; the stand-in is used, with a note that names
+    the file. A root that is a file raises FashionMNISTDataError with a one-line message.
+    """
+    from_env = root is None
     root = Path(root).expanduser() if root is not None else data_root()
+    blocker = _not_a_folder(root)
+    if blocker is not None:
+        where = f"{DATA_ENV}={root}" if from_env else f"the data folder {root}"
+        raise FashionMNISTDataError(
+            f"{where} is not a folder: {blocker} is a file; "
+            f"point {DATA_ENV} at a folder, or unset it to use {DEFAULT_ROOT}"
+        )
+    if (root / STANDIN_MANIFEST).is_file() and has_files(root):
+        return FashionMNISTLocation(root, real=False)
     if has_files(root) or (download and try_download(root)):
-        return FashionMNISTLocation(root, real=not (root / STANDIN_MANIFEST).is_file())
-    return FashionMNISTLocation(write_standin(root / STANDIN_DIR), real=False)
+        problem = check_files(root)
+        if problem is None:
+            gz = [
+                n for n in GZ_MD5 if not (root / "FashionMNIST" / "raw" / n).is_file()
+            ]
+            note = "not checksummed: its .gz files are missing" if gz else ""
+            return FashionMNISTLocation(root, real=True, note=note)
+        raw = root / "FashionMNIST" / "raw"
+        note = (
+            f"the files in {raw} are not the real ones: {problem}; "
+            "delete that folder and run again to download them afresh"
+        )
+        return FashionMNISTLocation(_standin(root), real=False, note=note)
+    return FashionMNISTLocation(_standin(root), real=False)
+
+
+def _standin(root: Path) -> Path:
+    """Write the stand-in under root/standin; an OSError becomes a one-line error."""
+    try:
+        return write_standin(root / STANDIN_DIR)
+    except OSError as err:
+        raise FashionMNISTDataError(
+            f"cannot write the FashionMNIST stand-in to {root / STANDIN_DIR} "
+            f"({type(err).__name__}: {err.strerror or err}); "
+            f"point {DATA_ENV} at a folder you can write to"
+        ) from None
 
 
 # --- the IDX file format ----------------------------------------------------------------------

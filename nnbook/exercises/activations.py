@@ -9,6 +9,7 @@ from nnbook.checks import (
     expect_callable,
     expect_close,
     expect_tensor,
+    readable,
 )
 
 # Inputs on which a reader's softmax is run, each with a label that names it in a message. The 3 x 3
@@ -65,7 +66,11 @@ def check_stable_softmax(stable_softmax):
     for label, z in SOFTMAX_INPUTS:
         out = call_answer(fn, "stable_softmax", label, z)
         try:
-            if isinstance(out, torch.Tensor) and out.is_floating_point():
+            if (
+                isinstance(out, torch.Tensor)
+                and readable(out)
+                and out.is_floating_point()
+            ):
                 if not torch.isfinite(out.detach()).all():
                     raise AnswerError(
                         "`stable_softmax(z)` contains NaN or inf: exp overflowed to inf or "

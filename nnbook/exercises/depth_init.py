@@ -13,6 +13,7 @@ from nnbook.checks import (
     expect_close,
     expect_number,
     expect_tensor,
+    readable,
     reader_code,
 )
 
@@ -40,6 +41,8 @@ def _weight_problem(layer: nn.Linear, n_in: int, n_out: int) -> str | None:
     if not isinstance(w, torch.Tensor) or tuple(w.shape) != (n_out, n_in):
         shape = tuple(w.shape) if isinstance(w, torch.Tensor) else type(w).__name__
         return f"its weight has shape {shape}, but nn.Linear({n_in}, {n_out}) needs {(n_out, n_in)}"
+    if not readable(w):
+        return f"its weight is a {w.layout} tensor on {w.device}, whose values cannot be read"
     w = w.detach().float()
     if not torch.isfinite(w).all():
         return "its weights contain NaN or inf"

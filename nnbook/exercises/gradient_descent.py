@@ -9,6 +9,7 @@ from nnbook.checks import (
     expect_number,
     expect_tensor,
     explain_slip,
+    readable,
     reader_code,
 )
 
@@ -98,7 +99,11 @@ def _run(descend_until, label, start, lr, tol, max_steps):
             "end with `return theta, num_steps`"
         )
     theta, num_steps = result
-    if isinstance(theta, torch.Tensor) and not torch.isfinite(theta.detach()).all():
+    if (
+        isinstance(theta, torch.Tensor)
+        and readable(theta)
+        and not torch.isfinite(theta.detach()).all()
+    ):
         raise AnswerError(
             f"on {label}, the returned theta is {theta.tolist()}: the parameters blew up; "
             "step against the gradient, theta - lr * grad"

@@ -15,6 +15,7 @@ from nnbook.checks import (
     expect_number,
     expect_tensor,
     explain_slip,
+    readable,
 )
 
 TOL = {"atol": 1e-4, "rtol": 1e-4}
@@ -62,7 +63,11 @@ def check_cross_entropy(cross_entropy):
         name = "cross_entropy(logits, y)"
         expected = F.cross_entropy(logits, y)
         try:
-            if isinstance(out, torch.Tensor) and out.is_floating_point():
+            if (
+                isinstance(out, torch.Tensor)
+                and readable(out)
+                and out.is_floating_point()
+            ):
                 if not torch.isfinite(out.detach()).all():
                     raise AnswerError(
                         f"overflow: `{name}` is inf or NaN, because exp overflowed to inf or a "

@@ -2,7 +2,13 @@
 
 import torch
 
-from nnbook.checks import AnswerError, checker, expect_close, expect_tensor
+from nnbook.checks import (
+    AnswerError,
+    checker,
+    expect_close,
+    expect_number,
+    expect_tensor,
+)
 
 AND_INPUTS = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 AND_TARGETS = torch.tensor([0.0, 0.0, 0.0, 1.0])
@@ -17,7 +23,10 @@ def step(z: torch.Tensor) -> torch.Tensor:
 def check_and_neuron(w, b):
     """A step neuron with weights `w` (2,) and bias `b` (a scalar) must compute logical AND."""
     w = expect_tensor(w, "w", shape=(2,), dtype=torch.float32)
-    b = expect_tensor(b, "b", shape=(), dtype=torch.float32)
+    if isinstance(b, torch.Tensor):
+        b = expect_tensor(b, "b", shape=(), dtype=torch.float32)
+    else:  # a plain number is a bias too
+        b = torch.tensor(expect_number(b, "b"), dtype=torch.float32)
     outputs = step(AND_INPUTS @ w.detach().cpu() + b.detach().cpu())
     for x, out, target in zip(AND_INPUTS, outputs, AND_TARGETS, strict=True):
         if out != target:

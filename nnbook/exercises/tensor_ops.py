@@ -9,6 +9,7 @@ from nnbook.checks import (
     expect_callable,
     expect_close,
     expect_tensor,
+    readable,
     reader_code,
 )
 
@@ -132,7 +133,7 @@ def check_pairwise_sq_dists(pairwise_sq_dists):
 @checker
 def check_margin(margin, logits: torch.Tensor, y: torch.Tensor):
     """`margin[i]` must be logits[i, y[i]] minus the largest logit of row i among the other classes."""
-    if isinstance(logits, torch.Tensor) and torch.isinf(logits).any():
+    if isinstance(logits, torch.Tensor) and readable(logits) and logits.isinf().any():
         raise AnswerError(
             "`logits` now contains inf: your code wrote into it; write into a copy, "
             "logits.clone(), instead"

@@ -5,7 +5,10 @@ the tests can both assert "no problems" on the real book and prove, on deliberat
 of a page, that each check does catch what it claims to (tests/browser/test_checks_catch.py).
 """
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 NODE_MODULES = Path(__file__).parent / "node_modules"
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
@@ -126,3 +129,177 @@ def blocking(violations: list[dict]) -> list[str]:
         for v in violations
         if v["impact"] in BLOCKING_IMPACTS
     ]
+
+
+# Figures: SVG with real text, measured as the reader sees it (images/make_diagrams.py and
+# nnbook/plotting.py write them; tests/browser/test_figures.py checks the built book).
+COLUMN_PX = 672  # the content column's width at a 1280 px window
+MIN_TEXT_PX = 10
+CSS_PX = {
+    "px": 1.0,
+    "": 1.0,
+    "pt": 96 / 72,
+    "pc": 16.0,
+    "in": 96.0,
+    "cm": 96 / 2.54,
+    "mm": 96 / 25.4,
+}
+_LENGTH = re.compile(r"\s*([0-9.]+(?:e[-+]?[0-9]+)?)\s*([a-z]*)\s*$")
+_FONT_SIZE = re.compile(r"font-size\s*:\s*([0-9.]+)\s*([a-z]*)")
+_FONT = re.compile(r"(?:^|;)\s*font\s*:[^;]*?([0-9.]+)(px|pt)\b")
+_FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;]+)")
+TEX_FONT = re.compile(r"['\"]?(cm[a-z]+[0-9]+|STIX)")
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_TEXT_TAGS = (f"{_SVG_NS}text", f"{_SVG_NS}tspan")
+
+
+@dataclass(frozen=True)
+class SvgText:
+    size: float  # font size in the SVG's user units
+    text: str  # the text, or for Matplotlib's mathtext, the $...$ source it was drawn from
+    family: str = ""  # the font-family it asks for, as written
+
+
+@dataclass(frozen=True)
+class SvgFigure:
+    width_px: float  # natural width in CSS px (the width attribute)
+    viewbox_width: float  # width in user units
+    texts: tuple[SvgText, ...]
+
+    def text_px(self, rendered_width: float | None = None) -> list[tuple[float, str]]:
+        """Each text's size in CSS px when the image is `rendered_width` px wide, smallest first.
+
+        Without a width, the figure is taken to fill the content column, but never to grow
+        past its natural size (the book's CSS: max-width 100%).
+        """
+        if rendered_width is None:
+            rendered_width = min(COLUMN_PX, self.width_px)
+        scale = rendered_width / self.viewbox_width
+        return sorted((t.size * scale, t.text) for t in self.texts)
+
+    def smallest_text(self, rendered_width: float | None = None):
+        """(size in CSS px, text) of the smallest text; None for an SVG without text."""
+        sizes = self.text_px(rendered_width)
+        return sizes[0] if sizes else None
+
+    def missing_fonts(self) -> list[str]:
+        """Texts set in Matplotlib's own TeX fonts (cmsy10 ...), which browsers do not have.
+
+        Mathtext falls back to them for a few symbols, such as the prime of $f'$: the browser
+        then draws another character (a 0). Write the Unicode character (′) instead.
+        """
+        texts = self.texts
+        return sorted(
+            {f"{t.text!r} in {t.family}" for t in texts if TEX_FONT.match(t.family)}
+        )
+
+
+def _length(value: str) -> float:
+    match = _LENGTH.match(value or "")
+    if not match or match.group(2) not in CSS_PX:
+        raise ValueError(f"cannot read the SVG length {value!r}")
+    return float(match.group(1)) * CSS_PX[match.group(2)]
+
+
+def _font_size(element, inherited: float | None) -> float | None:
+    style = element.get("style", "")
+    match = _FONT_SIZE.search(style) or _FONT.search(style)
+    if match:
+        return _length(match.group(1) + match.group(2))
+    if element.get("font-size"):
+        return _length(element.get("font-size"))
+    return inherited
+
+
+def _font_family(element, inherited: str) -> str:
+    match = _FONT_FAMILY.search(element.get("style", ""))
+    return match.group(1).strip() if match else element.get("font-family", inherited)
+
+
+def _formula(comment) -> str | None:
+    """Matplotlib writes a formula's $...$ source in a comment just before its drawing."""
+    text = (comment.text or "").strip()
+    return text if "$" in text else None
+
+
+def parse_svg(source: str | bytes) -> SvgFigure:
+    """An SVG's size and every piece of text in it, with its font size in user units."""
+    parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(insert_comments=True))
+    root = ElementTree.fromstring(source, parser=parser)
+    width = _length(root.get("width", ""))
+    viewbox = root.get("viewBox")
+    viewbox_width = float(viewbox.replace(",", " ").split()[2]) if viewbox else width
+    texts = []
+
+    def walk(element, size, family, label):
+        size = _font_size(element, size)
+        family = _font_family(element, family)
+        if element.tag in _TEXT_TAGS:
+            label = label or "".join(element.itertext()).strip()
+            if (element.text or "").strip():
+                if size is None:
+                    raise ValueError(f"no font size for the SVG text {label!r}")
+                texts.append(SvgText(size, label, family))
+        formula = None
+        for child in element:
+            if child.tag is ElementTree.Comment:
+                formula = _formula(child)
+                continue
+            walk(child, size, family, formula or label)
+            formula = None
+
+    walk(root, None, "", None)
+    return SvgFigure(width, viewbox_width, tuple(texts))
+
+
+def page_figures(page) -> list[dict]:
+    """Every image in the page's main content, loaded, with its rendered width and its file.
+
+    Collapsed content (dropdowns) is opened first, so that its figures have a width too.
+    """
+    return page.evaluate(
+        """async () => {
+        document.querySelectorAll('details').forEach(d => { d.open = true; });
+        const main = document.querySelector('main') || document.body;
+        const images = Array.from(main.querySelectorAll('img'));
+        images.forEach(i => { i.loading = 'eager'; });
+        await Promise.all(images.map(i => i.complete ? null
+            : new Promise(done => { i.onload = i.onerror = done; })));
+        return Promise.all(images.map(async i => {
+            const response = await fetch(i.currentSrc || i.src);
+            const type = response.headers.get('content-type') || '';
+            const text = type.includes('svg') ? await response.text() : null;
+            return {src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),
+                    width: i.getBoundingClientRect().width, type: type, svg: text};
+        }));
+    }"""
+    )
+
+
+def figure_problems(page) -> list[str]:
+    """Figures that are not SVG with real text, or whose smallest text is under MIN_TEXT_PX."""
+    problems = []
+    for figure in page_figures(page):
+        name = f"{figure['src']} ({figure['alt'][:50] or 'no alt text'})"
+        if figure["svg"] is None:
+            problems.append(f"not an SVG ({figure['type'] or 'unknown type'}): {name}")
+            continue
+        svg = parse_svg(figure["svg"])
+        # A hidden figure has width 0: take it as wide as the column allows.
+        width = figure["width"] or None
+        smallest = svg.smallest_text(width)
+        if smallest is None:
+            problems.append(
+                f"no <text> in the SVG (text drawn as paths cannot be read or measured): {name}"
+            )
+            continue
+        problems += [
+            f"text {t} (a font browsers lack): {name}" for t in svg.missing_fonts()
+        ]
+        if smallest[0] < MIN_TEXT_PX:
+            shown = width or min(COLUMN_PX, svg.width_px)
+            problems.append(
+                f"text {smallest[1]!r} is {smallest[0]:.1f} px, under {MIN_TEXT_PX} px, "
+                f"with the figure {shown:.0f} px wide: {name}"
+            )
+    return problems

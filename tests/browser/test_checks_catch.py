@@ -7,6 +7,7 @@ check to name it.
 
 import re
 import shutil
+from urllib.parse import quote
 
 import pytest
 
@@ -100,3 +101,42 @@ def test_a_console_error_is_reported(damaged_site, open_page):
     script = "<script>undefinedFunction()</script></body>"
     _, log = open_page(damaged_site(lambda html: html.replace("</body>", script, 1)))
     assert any("undefinedFunction" in p for p in log.problems()), log.problems()
+
+
+# A 1x1 PNG, and an SVG whose text is 5 px at its natural width of 600 px (450 pt).
+PNG_URI = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNk"
+    "YAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+TINY_TEXT_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="450pt" height="75pt" '
+    'viewBox="0 0 450 75"><text x="10" y="40" style="font-size: 3.75px">tiny</text></svg>'
+)
+
+
+def test_a_figure_that_is_not_svg_is_reported(damaged_site, open_page):
+    page, _ = open_page(
+        damaged_site(lambda html: html.replace(FIGURE_SRC, f'src="{PNG_URI}"'))
+    )
+    problems = pagecheck.figure_problems(page)
+    assert any(p.startswith("not an SVG (image/png)") for p in problems), problems
+
+
+def test_small_text_in_a_figure_is_reported(damaged_site, open_page):
+    uri = "data:image/svg+xml," + quote(TINY_TEXT_SVG)
+    # without the figure's width option, the image shows at its natural 600 px
+    sized = FIGURE_SRC + ' style="width: 80%;"'
+    page, _ = open_page(damaged_site(lambda html: html.replace(sized, f'src="{uri}"')))
+    problems = pagecheck.figure_problems(page)
+    assert any(p.startswith("text 'tiny' is 5.0 px") for p in problems), problems
+
+
+def test_svg_text_is_measured_in_css_px():
+    """The measure itself: user units scaled by rendered width over the SVG's width."""
+    figure = pagecheck.parse_svg(TINY_TEXT_SVG)
+    assert figure.width_px == 600 and figure.viewbox_width == 450
+    assert figure.smallest_text() == (5.0, "tiny")  # natural width: under the column
+    assert figure.smallest_text(300) == (2.5, "tiny")
+    wide = TINY_TEXT_SVG.replace('width="450pt"', 'width="900pt"')
+    size, _ = pagecheck.parse_svg(wide).smallest_text()  # shrunk to the 672 px column
+    assert size == pytest.approx(3.75 * 672 / 450)

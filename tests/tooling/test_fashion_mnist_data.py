@@ -136,24 +136,141 @@ def test_offline_the_stand_in_goes_to_its_own_folder(tmp_path, monkeypatch):
     )
 
 
-def test_real_files_are_used_when_present(tmp_path, monkeypatch):
-    raw = tmp_path / "FashionMNIST" / "raw"
-    images, labels = fm.make_standin(
-        10, seed=3
-    )  # any valid IDX files stand in for the real ones
-    for split in fm.SPLITS:
-        image_name, label_name = fm.file_names(split)
-        fm.write_idx(raw / image_name, images)
-        fm.write_idx(raw / label_name, labels)
+def no_download(*args, **kwargs):
+    raise AssertionError("present files must not be downloaded again")
 
-    def no_download(*args, **kwargs):
-        raise AssertionError("present files must not be downloaded again")
 
+@pytest.fixture
+def real_like(tmp_path, monkeypatch):
+    """Files shaped like the real ones, with .gz files whose MD5s count as the real ones.
+
+    The real splits are shrunk to SMALL, so the files are small; nothing is downloaded.
+    """
+    monkeypatch.setattr(fm, "REAL_SIZES", SMALL)
+    monkeypatch.setattr(fm, "STANDIN_SIZES", SMALL)
     monkeypatch.setattr(fm, "try_download", no_download)
+    raw = tmp_path / "FashionMNIST" / "raw"
+    md5s = {}
+    for offset, split in enumerate(fm.SPLITS):
+        images, labels = fm.make_standin(SMALL[split], seed=3 + offset)
+        for name, array in zip(fm.file_names(split), (images, labels), strict=True):
+            fm.write_idx(raw / name, array)
+            md5s[f"{name}.gz"] = fm._md5(fm.write_idx(raw / f"{name}.gz", array))
+    monkeypatch.setattr(fm, "GZ_MD5", md5s)
+    return raw
+
+
+def test_real_files_are_used_when_present(real_like, tmp_path):
     location = fm.locate_fashion_mnist(tmp_path)
     assert location == fm.FashionMNISTLocation(tmp_path, real=True)
     assert location.description == "the real FashionMNIST data"
     assert not (tmp_path / "standin").exists()
+
+
+def test_real_files_without_their_gz_files_are_used_but_marked_unchecksummed(
+    real_like, tmp_path
+):
+    for gz in real_like.glob("*.gz"):
+        gz.unlink()
+    location = fm.locate_fashion_mnist(tmp_path)
+    assert location.root == tmp_path and location.real
+    assert location.description == (
+        "the real FashionMNIST data (not checksummed: its .gz files are missing)"
+    )
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:-100])
+
+
+def _empty(path):
+    path.write_bytes(b"")
+
+
+def _swap_magic(path):
+    data = path.read_bytes()
+    path.write_bytes(struct.pack(">i", 2049 if data[3] == 3 else 2051) + data[4:])
+
+
+def _random_values(path, high=256):
+    """Keep the header and the size, replace the values (so the .gz no longer matches)."""
+    data = path.read_bytes()
+    header = 16 if "images" in path.name else 8
+    noise = np.random.default_rng(0).integers(0, high, len(data) - header, np.uint8)
+    path.write_bytes(data[:header] + noise.tobytes())
+
+
+def _labels_out_of_range(path):
+    data = bytearray(path.read_bytes())
+    data[-1] = 10
+    path.write_bytes(bytes(data))
+    (path.parent / f"{path.name}.gz").unlink()  # no .gz to compare with
+
+
+def _other_gz(path):
+    gz = path.parent / f"{path.name}.gz"
+    gz.write_bytes(gz.read_bytes() + b"\0")
+
+
+@pytest.mark.parametrize(
+    "name, spoil, reason",
+    [
+        (
+            "train-images-idx3-ubyte",
+            _truncate,
+            "has 46956 bytes, but the real file has 47056",
+        ),
+        ("t10k-labels-idx1-ubyte", _empty, "has 0 bytes, but the real file has 28"),
+        ("train-labels-idx1-ubyte", _swap_magic, "does not start with the header"),
+        ("t10k-images-idx3-ubyte", _random_values, "differs from the content of"),
+        ("train-labels-idx1-ubyte", _labels_out_of_range, "holds labels above 9"),
+        ("t10k-images-idx3-ubyte", _other_gz, ".gz` does not have the MD5"),
+    ],
+)
+def test_a_wrong_file_gives_the_stand_in_with_a_note_that_names_it(
+    real_like, tmp_path, name, spoil, reason
+):
+    spoil(real_like / name)
+    location = fm.locate_fashion_mnist(tmp_path)
+    assert location.root == tmp_path / "standin" and not location.real
+    assert name in location.note and reason in location.note, location.note
+    assert "delete that folder and run again" in location.note
+    assert location.description.startswith("a generated stand-in")
+    assert location.note in location.description and "\n" not in location.description
+    assert (real_like / name).exists(), "the reader's files are left alone"
+
+
+def test_a_data_folder_that_is_a_file_stops_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(fm, "try_download", no_download)
+    monkeypatch.setattr(fm, "write_standin", no_download)
+    a_file = tmp_path / "data.bin"
+    a_file.write_bytes(b"not a folder")
+    monkeypatch.setenv("NNBOOK_DATA", str(a_file))
+    with pytest.raises(fm.FashionMNISTDataError) as caught:
+        fm.locate_fashion_mnist()
+    message = str(caught.value)
+    assert message == (
+        f"NNBOOK_DATA={a_file} is not a folder: {a_file} is a file; point NNBOOK_DATA "
+        "at a folder, or unset it to use ~/.cache/nnbook-data"
+    )
+    assert caught.value._render_traceback_() == [f"FashionMNISTDataError: {message}"]
+    with pytest.raises(fm.FashionMNISTDataError, match=r"data\.bin is a file"):
+        fm.locate_fashion_mnist(a_file / "below")
+    assert a_file.read_bytes() == b"not a folder"
+
+
+def test_an_unwritable_stand_in_folder_stops_with_one_line(tmp_path, monkeypatch):
+    def refuse(root, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(root))
+
+    monkeypatch.setattr(fm, "write_standin", refuse)
+    with pytest.raises(fm.FashionMNISTDataError) as caught:
+        fm.locate_fashion_mnist(tmp_path, download=False)
+    assert str(caught.value) == (
+        f"cannot write the FashionMNIST stand-in to {tmp_path / 'standin'} "
+        "(PermissionError: Permission denied); point NNBOOK_DATA at a folder you can "
+        "write to"
+    )
 
 
 def test_a_failed_download_falls_back_and_restores_the_socket_timeout(
@@ -183,9 +300,12 @@ def test_a_successful_download_is_used(tmp_path, monkeypatch):
             root, sizes=SMALL
         )  # files in the real place, as a download leaves them
         (root / fm.STANDIN_MANIFEST).unlink()
+        raw = root / "FashionMNIST" / "raw"
+        monkeypatch.setattr(fm, "GZ_MD5", {n: fm._md5(raw / n) for n in fm.GZ_MD5})
         return True
 
     monkeypatch.setattr(fm, "try_download", fake_download)
+    monkeypatch.setattr(fm, "REAL_SIZES", SMALL)
     assert fm.locate_fashion_mnist(tmp_path) == fm.FashionMNISTLocation(
         tmp_path, real=True
     )

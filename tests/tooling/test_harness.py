@@ -12,14 +12,22 @@ from xml.etree import ElementTree
 
 import pytest
 
-from bookkit.book import is_myst_notebook
+from bookkit.book import DEFAULT_BUDGET_SECONDS, book_config, is_myst_notebook
 from bookkit.paths import ROOT
-from tests.booklib import MYST_HEADER, chapter_id, chapters, code_cells, tags
+from bookkit.pytest_plugin import CELL_TIMEOUT_FACTOR, cell_timeout
+from tests.booklib import (
+    MYST_HEADER,
+    chapter_id,
+    chapters,
+    code_cells,
+    read_notebook,
+    tags,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def run_pytest(*args: str) -> subprocess.CompletedProcess:
+def run_pytest(*args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run pytest in a subprocess from the repo root, so that pyproject.toml (and so the plugin)
     applies."""
     return subprocess.run(
@@ -27,6 +35,7 @@ def run_pytest(*args: str) -> subprocess.CompletedProcess:
         cwd=ROOT,
         capture_output=True,
         text=True,
+        timeout=timeout,
     )
 
 
@@ -91,6 +100,20 @@ class TestFixtureNotebooks:
         ]
         assert "the prose claims 7" in stdout
 
+    def test_a_failure_is_placed_at_its_md_line(self, fixture_run):
+        """At the failing statement's line in the .md file (here the cell's second line),
+        with the error, while the test id stays `<file>::Cell <n>`."""
+        stdout, _ = fixture_run
+        fixtures = FIXTURES.relative_to(ROOT).as_posix()
+        assert (
+            f"{fixtures}/false_claim.md:15: AssertionError: the prose claims 7"
+            in stdout
+        ), stdout[-3000:]
+        assert (
+            f"{fixtures}/broken.md:13: NameError: name 'totl' is not defined" in stdout
+        ), stdout[-3000:]
+        assert "FAILED tests/tooling/fixtures/false_claim.md::Cell 1" in stdout
+
 
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
 def test_every_page_with_code_is_a_myst_notebook(path):
@@ -136,7 +159,9 @@ def test_a_broken_cell_fails_the_render_in_plain_text(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0, "the build passed despite a failing cell"
     assert "broken.md" in output and "NameError" in output
-    assert (tmp_path / "_build" / "html" / "reports" / "broken.err.log").is_file()
+    assert (
+        tmp_path / "_build" / "html-failed" / "reports" / "broken.err.log"
+    ).is_file()
     sphinx = [
         line for line in output.splitlines() if "Sphinx" in line or "build " in line
     ]
@@ -207,3 +232,41 @@ def test_a_raises_exception_cell_must_raise_the_error_it_names(tmp_path):
             line,
             result.stdout[-2000:],
         )
+
+
+@pytest.mark.expected_seconds(6)  # a pytest run that waits out a 1.5 s cell limit
+def test_a_hung_cell_fails_at_the_limit_its_chapter_budget_sets():
+    """hung_cell.md has a budget of 0.5 s and a cell that sleeps for 60 s: the cell fails after
+    CELL_TIMEOUT_FACTOR × 0.5 s, not after nbval's 2000 s, and says where and why."""
+    result = run_pytest(str(FIXTURES / "hung_cell.md"), timeout=45)
+    factor = CELL_TIMEOUT_FACTOR
+    expected = (
+        "tests/tooling/fixtures/hung_cell.md:14: Cell 0 timed out: it ran past its "
+        f"limit of {factor * 0.5:g} s ({factor} × the chapter's time budget of 0.5 s, "
+        "from `nnbook: {budget_seconds: 0.5}` in its front matter)"
+    )
+    assert expected in result.stdout, result.stdout[-3000:]
+    assert "1 failed" in result.stdout
+
+
+def test_a_cell_limit_without_a_declared_budget_names_the_default():
+    assert cell_timeout({}) == (
+        CELL_TIMEOUT_FACTOR * DEFAULT_BUDGET_SECONDS,
+        f"{CELL_TIMEOUT_FACTOR} × the chapter's time budget of "
+        f"{DEFAULT_BUDGET_SECONDS:g} s, from the default, "
+        "bookkit.book.DEFAULT_BUDGET_SECONDS",
+    )
+
+
+def test_the_render_never_cuts_a_cell_shorter_than_nbval():
+    """The render executes no chapter (the build runs them under nbval first); should it, its
+    per-cell timeout (_config.yml execute.timeout) must allow what nbval allowed."""
+    limits = {
+        chapter_id(path): cell_timeout(read_notebook(path).metadata)[0]
+        for path in chapters()
+    }
+    render = book_config()["execute"]["timeout"]
+    assert all(limit <= render for limit in limits.values()), (
+        f"_config.yml execute.timeout is {render} s, below these chapters' cell "
+        f"limits: { {name: s for name, s in limits.items() if s > render} }"
+    )

@@ -136,6 +136,37 @@ def test_ctrl_c_stops_a_command_with_one_line():
     assert stderr.strip().splitlines()[-1] == "error: interrupted", stderr[-2000:]
 
 
+def test_a_second_build_stops_at_once_while_one_is_writing():
+    """Two commands never write _build/ at once: the second says so in one line and stops."""
+    from filelock import FileLock, Timeout
+
+    from bookkit.cli import LOCK_ENV, lock_path
+
+    env = {k: v for k, v in os.environ.items() if k != LOCK_ENV}
+    lock = FileLock(lock_path(), timeout=0)
+    try:
+        lock.acquire()  # as a running build holds it
+    except Timeout:
+        pass  # under the test command, the command running this test holds it already
+    try:
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "tasks.py"), "build"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+    finally:
+        lock.release()
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: another tasks.py command is writing _build/ in this checkout; wait for it to"
+        " finish (or stop it), then run build again"
+    )
+    assert time.perf_counter() - started < 30
+
+
 def test_the_benchmark_stops_when_its_edit_would_not_happen(tmp_path):
     """bench times a build after an edit to one chapter; an edit that matched nothing would time
     a no-op build, so it stops instead."""
