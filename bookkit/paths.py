@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "_build"
 HTML = BUILD / "html"
+DOCTREES = BUILD / ".doctrees"  # Sphinx environment: targets for the export
 REPORTS = HTML / "reports"  # myst-nb's logs of notebooks that failed to execute
 NOTEBOOKS = BUILD / "notebooks"  # the exported notebooks that the Colab buttons open
 CACHE = (
