@@ -5,7 +5,7 @@ chapter's cells so that Jupyter shows what Sphinx shows:
 
 - glue roles and `glue:md` directives become the values of the run, typeset as in the HTML
   (myst-nb's `format_plain_text`, then bookkit.typeset.number);
-- figures and local images become cell attachments, with their caption and alt text;
+- figures and local images become cell attachments (SVG: data URIs), with caption and alt text;
 - `{term}`, `{ref}`, `{numref}`, `{doc}` and `{cite}` become links to the published HTML pages,
   with the titles, numbers and author-year texts that Sphinx gave them (`References`);
 - admonitions become block quotes, exercises headed sections, solutions `<details>` blocks, and
@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import pickle
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,7 +117,9 @@ class Page:
 
     def where(self, cell: str, line: int) -> str:
         """`book/x.md:LINE` for a line of a cell, found in the page's source."""
-        at = self.source.find(cell.split("\n", 1)[0]) if cell.strip() else -1
+        at = self.source.find(cell) if cell.strip() else -1
+        if at < 0 and cell.strip():
+            at = self.source.find(cell.split("\n", 1)[0])
         if at < 0:
             return f"{self.name}.md (markdown cell line {line + 1})"
         return f"{self.name}.md:{self.source.count(chr(10), 0, at) + line + 1}"
@@ -204,11 +207,9 @@ def _role(page: Page, name: str, content: str) -> str:
         return _link(page, shown or label.number, label)
     if name == "doc":
         path = (
-            (Path(page.name).parent / target).as_posix()
-            if not target.startswith("/")
-            else target.lstrip("/")
+            target.lstrip("/") if target.startswith("/") else f"{page.name}/../{target}"
         )
-        path = re.sub(r"[^/]+/\.\./", "", path).removesuffix(".md")
+        path = posixpath.normpath(path).removesuffix(".md")
         return _link(page, text or refs.titles[path], Target(path))
     if name in ("cite", "cite:p", "cite:t"):
         cited = [refs.citations[key.strip()] for key in target.split(",")]
@@ -230,7 +231,11 @@ def _image(page: Page, src: str, alt: str) -> str:
     if not path.is_file():
         raise ValueError(f"image {src} not found")
     mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    page.attachments[path.name] = {mime: base64.b64encode(path.read_bytes()).decode()}
+    data = base64.b64encode(path.read_bytes()).decode()
+    # JupyterLab shows no SVG attachment in an untrusted notebook, but an SVG data URI.
+    if mime == "image/svg+xml":
+        return f"![{alt}](data:{mime};base64,{data})"
+    page.attachments[path.name] = {mime: data}
     return f"![{alt}](attachment:{path.name})"
 
 
@@ -247,11 +252,12 @@ def inline(page: Page, text: str, cell: str = "", line: int = 0) -> str:
                 attrs = dict(re.findall(r'(\w+)=["\']([^"\']*)["\']', match["attrs"]))
                 return _image(page, attrs.get("src", ""), attrs.get("alt", ""))
         except KeyError as err:
-            page.fail(
-                cell,
-                line + text.count("\n", 0, match.start()),
-                f"{match['name']} has no target or value {err}",
+            problem = (
+                f"glued name {err} has no value in the executed notebook"
+                if match["name"].startswith("glue")
+                else f"{{{match['name']}}} target {err} is not in the last render"
             )
+            page.fail(cell, line + text.count("\n", 0, match.start()), problem)
         except ValueError as err:
             page.fail(cell, line + text.count("\n", 0, match.start()), str(err))
         return match.group(0)  # a code span
@@ -372,7 +378,11 @@ def _render(page: Page, d: Directive, cell: str) -> str:
                 else glue_text(page, d.args)
             )
         except KeyError:
-            page.fail(cell, d.line, f"glued name {d.args} has no value in the run")
+            page.fail(
+                cell,
+                d.line,
+                f"glued name '{d.args}' has no value in the executed notebook",
+            )
         return markdown(page, value, cell, d.line)
     if d.name == "math":
         return f"$$\n{d.body}\n$$"

@@ -96,6 +96,7 @@ def test_every_image_loads_offline(path):
                 f"cell {i}: no attachment {name}"
             )
             embedded += 1
+        embedded += len(re.findall(r"\(data:image/", text))
     source = path.read_text(encoding="utf-8")
     images = len(re.findall(r"^```\{figure\}|!\[[^\]]*\]\(|<img\b", source, re.M))
     assert embedded >= images, (

@@ -16,6 +16,7 @@ from bookkit.notebook_md import (
 )
 
 SITE = "https://owner.github.io/name/"
+PNG = b"\x89PNG\r\n\x1a\n not really"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
 
 
@@ -48,6 +49,7 @@ def md(source: str) -> dict:
 def page(tmp_path) -> Page:
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "dot.svg").write_bytes(SVG)
+    (tmp_path / "images" / "dot.png").write_bytes(PNG)
     (tmp_path / "book").mkdir()
     refs = References(
         site=SITE,
@@ -95,30 +97,35 @@ def test_glue_md_directive_inserts_the_markdown(page):
 
 def test_a_glued_name_without_a_value_fails_naming_page_and_name(page):
     page.source = "# Demo\n\nSome text.\nIt is {glue:text}`missing:.2f` here.\n"
-    with pytest.raises(ExportError, match=r"book/demo\.md:4: .*'missing'"):
+    with pytest.raises(
+        ExportError, match=r"book/demo\.md:4: glued name 'missing' has no value"
+    ):
         convert_markdown_cell(page, "Some text.\nIt is {glue:text}`missing:.2f` here.")
 
 
-def test_figure_becomes_an_attachment_with_alt_text_and_numbered_caption(page):
+def test_figure_is_embedded_with_alt_text_and_numbered_caption(page):
+    """An SVG becomes a data URI: JupyterLab shows no SVG attachment in an untrusted notebook."""
     text = (
         "```{figure} ../images/dot.svg\n:name: fig-dot\n:alt: A dot.\n:width: 80%\n\n"
         "A dot, $x$ {term}`tensor`.\n```"
     )
-    page.attachments = {}
     out = convert_markdown_cell(page, text)
+    svg = base64.b64encode(SVG).decode()
     assert out.startswith(
-        "![A dot.](attachment:dot.svg)\n\n**Fig. 2.1** A dot, $x$ [tensor]("
+        f"![A dot.](data:image/svg+xml;base64,{svg})\n\n"
+        "**Fig. 2.1** A dot, $x$ [tensor]("
     )
-    assert page.attachments["dot.svg"] == {
-        "image/svg+xml": base64.b64encode(SVG).decode()
-    }
 
 
 def test_markdown_and_html_images_become_attachments(page):
+    page.attachments = {}
     out = convert_markdown_cell(
-        page, '![Dot](../images/dot.svg) <img src="../images/dot.svg">'
+        page, '![Dot](../images/dot.png) <img src="../images/dot.png" alt="A dot">'
     )
-    assert out == "![Dot](attachment:dot.svg) ![](attachment:dot.svg)"
+    assert out == "![Dot](attachment:dot.png) ![A dot](attachment:dot.png)"
+    assert page.attachments == {
+        "dot.png": {"image/png": base64.b64encode(PNG).decode()}
+    }
 
 
 def test_an_image_that_needs_the_network_fails(page):
@@ -146,7 +153,9 @@ def test_term_ref_numref_doc_and_cite_become_links_to_the_site(page):
 
 
 def test_a_reference_to_a_missing_label_fails(page):
-    with pytest.raises(ExportError, match=r"ref has no target .*'chap-nowhere'"):
+    with pytest.raises(
+        ExportError, match=r"\{ref\} target 'chap-nowhere' is not in the last render"
+    ):
         convert_markdown_cell(page, "See {ref}`chap-nowhere`.")
 
 
