@@ -151,7 +151,8 @@ INLINE = re.compile(
     rf"{ROLE}|(?P<code>(?P<ticks>`+).+?(?P=ticks))|{IMAGE}|{HTML_IMAGE}", re.S
 )
 EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.S)
-EQUATION_LABEL = re.compile(r"(\$\$)[ \t]*\([\w:.-]+\)[ \t]*$", re.M)
+# `$$ ... $$ (label)` (dollarmath) and `\label{...}` (amsmath): Jupyter has no use for either.
+EQUATION_LABEL = re.compile(r"(\$\$)[ \t]*\([\w:.-]+\)[ \t]*$|\\label\{[^{}]*\}", re.M)
 LABEL_LINE = re.compile(r"^[ \t]*\([\w:.-]+\)=[ \t]*$")
 
 
@@ -263,7 +264,9 @@ def inline(page: Page, text: str, cell: str = "", line: int = 0) -> str:
         return match.group(0)  # a code span
 
     lines = [ln for ln in text.split("\n") if not LABEL_LINE.match(ln)]
-    return EQUATION_LABEL.sub(r"\1", INLINE.sub(replace, "\n".join(lines)))
+    return EQUATION_LABEL.sub(
+        lambda m: m[1] or "", INLINE.sub(replace, "\n".join(lines))
+    )
 
 
 # ---- block syntax ------------------------------------------------------------------------------

@@ -167,9 +167,12 @@ def test_admonition_becomes_a_block_quote_with_a_bold_title(page):
 
 
 def test_labels_go_and_math_stays_without_equation_labels(page):
-    text = "(chap-demo)=\n# Demo\n\n$$\nx^2\n$$ (eq-square)\n\nInline $a_{ij}$.\n\n$$\ny\n$$"
+    text = (
+        "(chap-demo)=\n# Demo\n\n$$\nx^2\n$$ (eq-square)\n\nInline $a_{ij}$.\n\n"
+        "\\begin{equation}\\label{eq-y}\ny\n\\end{equation}"
+    )
     assert convert_markdown_cell(page, text) == (
-        "# Demo\n\n$$\nx^2\n$$\n\nInline $a_{ij}$.\n\n$$\ny\n$$"
+        "# Demo\n\n$$\nx^2\n$$\n\nInline $a_{ij}$.\n\n\\begin{equation}\ny\n\\end{equation}"
     )
 
 
