@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from bookkit.paths import NOTEBOOKS
+from bookkit.paths import CHROMIUM, NOTEBOOKS
 from tests.browser.conftest import CHROMIUM_ARGS
 
 CHAPTER = "book/neuron.ipynb"  # math, both figures, two exercises with solutions
@@ -109,7 +109,7 @@ def notebook(lab):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=os.environ.get("NNBOOK_CHROMIUM", "/usr/bin/chromium"),
+            executable_path=str(CHROMIUM),
             args=CHROMIUM_ARGS,
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
