@@ -15,6 +15,7 @@ from bookkit.paths import ROOT
 
 NOTEBOOKS_BRANCH = "notebooks"  # the branch that the exported notebooks are pushed to
 COLAB = "https://colab.research.google.com"
+BINDER = "https://mybinder.org"
 MYST_HEADER = "format_name: myst"
 # Seconds per chapter on 2 CPU cores; a training chapter sets `nnbook: {budget_seconds: 60}` up top.
 DEFAULT_BUDGET_SECONDS = 20
@@ -81,3 +82,18 @@ def colab_url(pagename: str, root: Path = ROOT) -> str:
     """Colab opens the exported, executed notebook of a page from the notebooks branch."""
     _, owner, name = repository(root)
     return f"{COLAB}/github/{owner}/{name}/blob/{NOTEBOOKS_BRANCH}/{pagename}.ipynb"
+
+
+def binder_url(pagename: str, root: Path = ROOT) -> str:
+    """Binder opens the same exported notebook in JupyterLab, with binder/ from that branch."""
+    _, owner, name = repository(root)
+    return (
+        f"{BINDER}/v2/gh/{owner}/{name}/{NOTEBOOKS_BRANCH}"
+        f"?urlpath=lab/tree/{pagename}.ipynb"
+    )
+
+
+def site_url(root: Path = ROOT) -> str:
+    """The published book (GitHub Pages), where the exported notebooks' links point."""
+    _, owner, name = repository(root)
+    return f"https://{owner}.github.io/{name}/"

@@ -150,6 +150,7 @@ def build() -> int:
     """Build the book strictly and export its notebooks; return how many chapters the render
     executed (0 when the cache held them all). Raise BuildError with a one-line reason."""
     from bookkit import cache, export
+    from bookkit.notebook_md import ExportError
 
     inputs = Stamp(BUILD / ".nnbook-inputs.sha256")
     built = (HTML / "index.html").is_file()
@@ -202,6 +203,8 @@ def build() -> int:
         raise BuildError(
             f"{err}; did it change during the build? Build again"
         ) from None
+    except ExportError as err:  # MyST the notebooks cannot show (bookkit.notebook_md)
+        raise BuildError(f"exporting the notebooks: {err}") from None
     inputs.write(inputs_hash())  # after the build: the runs above changed the cache
     say(
         f"book built in {time.perf_counter() - started:.0f} s: {len(stale)} chapter(s) run, "

@@ -12,6 +12,7 @@ BUILD = ROOT / "_build"
 HTML = BUILD / "html"
 # a render that failed, kept beside the last good one in HTML for its reports
 FAILED_HTML = BUILD / "html-failed"
+DOCTREES = BUILD / ".doctrees"  # Sphinx environment: targets for the export
 REPORTS = HTML / "reports"  # myst-nb's logs of notebooks that failed to execute
 NOTEBOOKS = BUILD / "notebooks"  # the exported notebooks that the Colab buttons open
 CACHE = (

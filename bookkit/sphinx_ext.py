@@ -22,7 +22,8 @@ It also adds what the book needs beyond the theme:
   `tasks.py chapter` run, say), so the HTML, the exported notebook and the status page always show
   the same run; `bookkit.build` records which run each page showed (_build/.nnbook-rendered.json).
 - The Colab button of sphinx-book-theme opens the `.md` source, which Colab cannot read: it is
-  pointed at the executed `.ipynb` on the notebooks branch instead (bookkit.book.colab_url).
+  pointed at the executed `.ipynb` on the notebooks branch instead (bookkit.book.colab_url). So
+  is the Binder button, which would show the `.md` as raw MyST (bookkit.book.binder_url).
 - Every glued number is typeset as a reader expects (bookkit.typeset): −0.70, not -0.70;
   2.4 × 10⁻⁴, not 2.4e-04; 60,000 throughout. The exported notebooks use the same rule.
 - The `{nnbook-status}` directive renders a table of every executed chapter: when it last ran, how
@@ -41,7 +42,7 @@ from myst_nb.sphinx_ import NbMetadataCollector
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
-from bookkit.book import colab_url, toc_entries
+from bookkit.book import binder_url, colab_url, toc_entries
 from bookkit.cache import executed_notebook, newest_runs, record_by_page, threads
 from bookkit.paths import RENDERED, under
 from bookkit.typeset import number
@@ -83,6 +84,8 @@ def _point_colab_at_notebooks(app, pagename, templatename, context, doctree):
         ):
             if button.get("text") == "Colab":
                 button["url"] = colab_url(pagename, Path(app.confdir))
+            elif button.get("text") == "Binder":
+                button["url"] = binder_url(pagename, Path(app.confdir))
 
 
 # Every chapter's first cell prints this line (tests/test_book_layout.py checks it).

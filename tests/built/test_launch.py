@@ -42,14 +42,19 @@ def test_colab_button_opens_the_exported_notebook(path):
 
 
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
-def test_binder_button_opens_a_file_in_the_repository(path):
+def test_binder_button_opens_the_exported_notebook(path):
+    """Binder opens the notebook that Colab opens, on the notebooks branch, which carries binder/
+    (bookkit.export.binder_folder) since jupyterlab-myst cannot show a run's glued values."""
     (url,) = links(built(page_of(path)), "mybinder.org")
     parts = urlparse(url)
-    assert parts.path == f"/v2/gh/{OWNER}/{NAME}/main"
-    target = parts.query.removeprefix("urlpath=tree/")
-    assert (ROOT / target).is_file(), (
-        f"Binder would open {target}, which is not in the repository"
-    )
+    assert parts.path == f"/v2/gh/{OWNER}/{NAME}/{NOTEBOOKS_BRANCH}"
+    target = parts.query.removeprefix("urlpath=lab/tree/")
+    assert target == f"{page_of(path)}.ipynb"
+    assert (NOTEBOOKS / target).is_file(), f"Binder would open {target}, not exported"
+    binder = NOTEBOOKS / "binder"
+    assert (binder / "postBuild").is_file()
+    requirements = (binder / "requirements.txt").read_text(encoding="utf-8")
+    assert f"nnbook @ git+{URL}@main" in requirements
 
 
 @pytest.mark.parametrize("path", chapters(), ids=chapter_id)
@@ -68,7 +73,11 @@ def test_exported_notebook_installs_the_helper_package_first(path):
     first, *rest = notebook["cells"]
     assert first["metadata"]["tags"] == [INSTALL_CELL_TAG]
     assert f'%pip install --quiet "nnbook @ git+{URL}@main"' in first["source"]
-    sources = [c["source"] for c in rest if c["cell_type"] == "code"]
+    sources = [
+        re.sub(r"\A#@title [^\n]*\n", "", c["source"])  # a folded cell's label in Colab
+        for c in rest
+        if c["cell_type"] == "code"
+    ]
     assert sources == [c.source for c in code_cells(path)], (
         "the chapter's code cells, unchanged"
     )
