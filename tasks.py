@@ -88,9 +88,8 @@ def main(argv: list[str]) -> int:
     process = subprocess.Popen([str(PYTHON), "-m", "bookkit", *argv], cwd=ROOT, env=env)
     try:
         return process.wait()
-    except (
-        KeyboardInterrupt
-    ):  # the child got the same Ctrl-C: it stops, cleans up and says so
+    # the child got the same Ctrl-C: it stops, cleans up and says so
+    except KeyboardInterrupt:
         return process.wait() or 130
 
 

@@ -71,9 +71,8 @@ def baseline_environment(tree: Path, folder: Path) -> Path:
     matches the earlier commit's requirements, so that its tasks.py installs nothing."""
     subprocess.run(["cp", "-al", sys.prefix, str(folder)], check=True)
     stamp = folder / ".nnbook-setup.sha256"
-    stamp.unlink(
-        missing_ok=True
-    )  # a new file: the hard link would change this environment's
+    # a new file: the hard link would change this environment's
+    stamp.unlink(missing_ok=True)
     stamp.write_text(digest(*(tree / name for name in SETUP_INPUTS)) + "\n")
     return folder
 

@@ -31,11 +31,12 @@ from bookkit.paths import (
     under,
 )
 
+# one chapter stays on one kernel
 PARALLEL = [
     "--dist",
     "loadgroup",
     "--no-loadscope-reorder",
-]  # one chapter stays on one kernel
+]
 PYTEST_INTERRUPTED = 2  # pytest's exit code when Ctrl-C stopped it
 SETUP_INPUTS = ("requirements.txt", "pyproject.toml")
 
@@ -54,9 +55,8 @@ def _files(*folders: str) -> list[Path]:
 
 
 def _hash(paths: list[Path], extra: str = "") -> str:
-    names = "\n".join(
-        p.relative_to(ROOT).as_posix() for p in paths
-    )  # a rename changes it too
+    # a rename changes it too
+    names = "\n".join(p.relative_to(ROOT).as_posix() for p in paths)
     return digest(*paths, extra=extra + names)
 
 
@@ -197,9 +197,8 @@ def build() -> int:
     layout.write(layout_hash())
     try:
         written = export.export()
-    except (
-        LookupError
-    ) as err:  # its source changed after its run: an edit during the build
+    # its source changed after its run: an edit during the build
+    except LookupError as err:
         raise BuildError(
             f"{err}; did it change during the build? Build again"
         ) from None

@@ -238,8 +238,7 @@ def store_execution(
         "inputs": inputs_digest(sources, root),
     }
     bundle = CacheBundleIn(notebook, str(root / f"{page}.md"), data=data)
-    with FileLock(
-        cache_dir / "nnbook-write.lock"
-    ):  # test workers finish chapters concurrently
+    # test workers finish chapters concurrently
+    with FileLock(cache_dir / "nnbook-write.lock"):
         _cache(root).cache_notebook_bundle(bundle, check_validity=False, overwrite=True)
     return True

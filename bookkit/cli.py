@@ -45,11 +45,12 @@ COMMANDS = {
 # Commands that write _build/: one at a time per checkout (a second one stops at once).
 # `chapter` is not one: it only adds runs to the execution cache, under the cache's own lock.
 WRITES_BUILD = {"build", "test", "notebooks", "browser", "clean", "bench"}
+# the rest of the line goes to pytest
 TAKES_PYTEST_ARGS = {
     "test",
     "notebooks",
     "browser",
-}  # the rest of the line goes to pytest
+}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -62,12 +63,9 @@ def parser() -> argparse.ArgumentParser:
         name: commands.add_parser(name, help=text, description=text)
         for name, text in COMMANDS.items()
     }
+    pytest_args = "Other arguments go to pytest, e.g. -k tensors, or test files to run."
     for name in TAKES_PYTEST_ARGS:
-        sub[
-            name
-        ].epilog = (
-            "Other arguments go to pytest, e.g. -k tensors, or test files to run."
-        )
+        sub[name].epilog = pytest_args
     sub["chapter"].add_argument(
         "files",
         nargs="*",
@@ -164,9 +162,8 @@ def named_tests(extra: list[str]) -> list[str]:
 
 
 def test(extra: list[str]) -> None:
-    if named_tests(
-        extra
-    ):  # only the named tests, after a build (some of them may read _build/)
+    # only the named tests, after a build (some of them may read _build/)
+    if named_tests(extra):
         build()
         sys.exit(pytest([], extra))
     say(
@@ -189,9 +186,8 @@ def test(extra: list[str]) -> None:
     say(
         "3 of 3: the tests of the built book: HTML, time budgets, launch links, status page"
     )
-    code = pytest(
-        AFTER_BUILD, extra, parallel=False
-    )  # a few seconds: no workers to start
+    # a few seconds: no workers to start
+    code = pytest(AFTER_BUILD, extra, parallel=False)
     sys.exit(0 if code == NO_TESTS_COLLECTED else code)
 
 

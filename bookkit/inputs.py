@@ -34,9 +34,8 @@ def _parse(source: str) -> ast.Module:
     try:
         return ast.parse("\n".join(lines))
     except SyntaxError:
-        return ast.Module(
-            body=[], type_ignores=[]
-        )  # nbval reports it; nothing imported
+        # nbval reports it; nothing imported
+        return ast.Module(body=[], type_ignores=[])
 
 
 def _module_file(name: str, root: Path) -> Path | None:

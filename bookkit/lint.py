@@ -54,9 +54,8 @@ def lint(path: Path, ruff: str) -> tuple[bool, str]:
     if not notebook.cells:
         return True, ""
     starts = first_lines(text)
-    if len(starts) != len(
-        notebook.cells
-    ):  # an unusual fence: report by cell number instead
+    # an unusual fence: report by cell number instead
+    if len(starts) != len(notebook.cells):
         starts = []
 
     def place(match: re.Match) -> str:

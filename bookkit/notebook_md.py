@@ -49,9 +49,8 @@ class References:
     site: str  # https://owner.github.io/name/
     labels: dict[str, Target] = field(default_factory=dict)
     terms: dict[str, Target] = field(default_factory=dict)  # keyed by lower-cased term
-    citations: dict[str, Target] = field(
-        default_factory=dict
-    )  # title: "Kingma and Ba, 2015"
+    # title: "Kingma and Ba, 2015"
+    citations: dict[str, Target] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)  # page -> title
 
     def url(self, target: Target) -> str:

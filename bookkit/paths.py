@@ -15,18 +15,14 @@ FAILED_HTML = BUILD / "html-failed"
 DOCTREES = BUILD / ".doctrees"  # Sphinx environment: targets for the export
 REPORTS = HTML / "reports"  # myst-nb's logs of notebooks that failed to execute
 NOTEBOOKS = BUILD / "notebooks"  # the exported notebooks that the Colab buttons open
-CACHE = (
-    BUILD / ".jupyter_cache"
-)  # myst-nb's execution cache (_config.yml: execute.cache)
-RENDERED = (
-    BUILD / ".nnbook-rendered.json"
-)  # each page's cache record at the last good render
-RENDER_FAILED = (
-    BUILD / ".nnbook-render-failed"
-)  # the last render gave warnings: re-read every page
-TIMINGS = (
-    BUILD / "timings"
-)  # each chapter's last run, split into kernel start, imports, the rest
+# myst-nb's execution cache (_config.yml: execute.cache)
+CACHE = BUILD / ".jupyter_cache"
+# each page's cache record at the last good render
+RENDERED = BUILD / ".nnbook-rendered.json"
+# the last render gave warnings: re-read every page
+RENDER_FAILED = BUILD / ".nnbook-render-failed"
+# each chapter's last run, split into kernel start, imports, the rest
+TIMINGS = BUILD / "timings"
 BENCH = BUILD / "bench"
 BROWSER_TESTS = ROOT / "tests" / "browser"
 ARTIFACTS = ROOT / "artifacts"

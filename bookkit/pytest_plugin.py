@@ -150,9 +150,10 @@ class MystCell(nbval.plugin.IPyNbCell):
 
 def record_run(notebook: MystNotebook, seconds: float) -> None:
     """Cache a complete, passing run of a toc chapter, and write its timings."""
+    # myst-nb and jupyter-cache: only a chapter run needs them
     from bookkit import (
         cache,
-    )  # myst-nb and jupyter-cache: only a chapter run needs them
+    )
 
     path = notebook.path.resolve()
     if not path.is_relative_to(ROOT) or page_name(path) not in toc_entries():

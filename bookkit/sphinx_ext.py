@@ -215,9 +215,8 @@ def setup(app):
     app.connect("config-inited", _add_templates_and_static)
     app.add_css_file("nnbook.css")
     app.connect("html-page-context", _fix_page)
-    app.connect(
-        "html-page-context", _point_colab_at_notebooks, priority=700
-    )  # after the theme
+    # after the theme
+    app.connect("html-page-context", _point_colab_at_notebooks, priority=700)
     app.add_node(StatusNode)
     app.add_directive("nnbook-status", StatusDirective)
     app.add_post_transform(StatusTransform)

@@ -334,9 +334,8 @@ def expect_class(
         )
     if base is not None and not issubclass(answer, base):
         torch_nn = base.__module__.startswith("torch.nn")
-        parent = (
-            f"nn.{base.__name__}" if torch_nn else base.__name__
-        )  # as the chapters write it
+        # as the chapters write it
+        parent = f"nn.{base.__name__}" if torch_nn else base.__name__
         raise AnswerError(
             f"`{name}` must subclass {parent}: write `class {name}({parent}):`"
         )

@@ -10,9 +10,7 @@ from typing import Any
 
 try:
     from myst_nb import glue as _myst_glue
-except (
-    ImportError
-):  # pragma: no cover - exercised by tests/test_nnbook.py with the import blocked
+except ImportError:  # pragma: no cover - tests/tooling/test_nnbook.py blocks the import
     _myst_glue = None
 
 

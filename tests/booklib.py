@@ -18,7 +18,10 @@ jupytext:
 kernelspec: {display_name: Python 3, language: python, name: python3}
 ---
 """
-DEVICE_LINE = 'device = torch.accelerator.current_accelerator(check_available=True) or torch.device("cpu")'
+DEVICE_LINE = (
+    "accelerator = torch.accelerator.current_accelerator(check_available=True)\n"
+    'device = accelerator or torch.device("cpu")'
+)
 ENVIRONMENT_LINE = 'print(f"torch {torch.__version__}, running on {device}")'  # read by the status page
 
 

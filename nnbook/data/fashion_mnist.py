@@ -64,9 +64,10 @@ STANDIN_DESCRIPTION = (
 class FashionMNISTDataError(RuntimeError):
     """The data folder cannot be used; the message says why and what to do, in one line."""
 
+    # IPython shows this instead of a traceback
     def _render_traceback_(
         self,
-    ) -> list[str]:  # IPython shows this instead of a traceback
+    ) -> list[str]:
         return [f"{type(self).__name__}: {self}"]
 
 
@@ -119,9 +120,8 @@ def try_download(root: Path, timeout: float = 10.0) -> bool:
     try:
         for train in (True, False):
             datasets.FashionMNIST(root, train=train, download=True)
-    except (
-        Exception
-    ) as err:  # no network, a proxy, a timeout, a bad checksum: all mean "no"
+    # no network, a proxy, a timeout, a bad checksum: all mean "no"
+    except Exception as err:
         print(
             f"FashionMNIST download failed ({type(err).__name__}); using a stand-in instead"
         )
@@ -265,9 +265,8 @@ def write_idx(path: Path | str, array: np.ndarray) -> Path:
     path = Path(path)
     data = idx_bytes(array)
     if path.suffix == ".gz":
-        data = gzip.compress(
-            data, compresslevel=6, mtime=0
-        )  # mtime=0: the same bytes every time
+        # mtime=0: the same bytes every time
+        data = gzip.compress(data, compresslevel=6, mtime=0)
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(path, data)
     return path
@@ -331,18 +330,16 @@ def _top(
     left = _bar(-u, v, w - 0.1, -0.47, angle, length, _params(rng, n, 0.1, 0.15))
     right = _bar(u, v, w - 0.1, -0.47, angle, length, _params(rng, n, 0.1, 0.15))
     mask = _union(body, left, right)
-    mask = mask * (
-        1 - _disk(u, v, 0.0, -0.62, _params(rng, n, *neck))
-    )  # a round neckline
+    # a round neckline
+    mask = mask * (1 - _disk(u, v, 0.0, -0.62, _params(rng, n, *neck)))
     vee = _band(np.abs(u), -1, 0.5 * (v + 0.62)) * _band(v, -0.62, -0.2)
     mask = mask * (1 - _params(rng, n, *v_neck) * vee)
     line = _band(u, -0.03, 0.03) * _band(v, -0.4, 1)  # a zip, or a row of buttons
     mask = mask * (
         1 - _params(rng, n, *front) * line * (np.sin(v * 25) > _params(rng, n, -1, 0.7))
     )
-    mask = mask * (
-        1 - _params(rng, n, *cuffs) * _band(v, 0.45, 0.75)
-    )  # ribbed hems and cuffs
+    # ribbed hems and cuffs
+    mask = mask * (1 - _params(rng, n, *cuffs) * _band(v, 0.45, 0.75))
     stripes = np.sin(_params(rng, n, 12, 25) * (u * _params(rng, n, -1, 1) + v)) > 0
     return mask * (1 - _params(rng, n, 0.0, 0.4) * _chance(rng, n, pattern) * stripes)
 
@@ -523,9 +520,8 @@ def make_standin(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     )
     images = np.where(_chance(rng, n, 0.3) > 0, blurred, images)
     noise = rng.standard_normal(size=images.shape, dtype=np.float32)
-    images += np.where(
-        images > 0.02, 0.08 * noise, 0.03 * np.abs(noise)
-    )  # cloth texture, background
+    # cloth texture, background
+    images += np.where(images > 0.02, 0.08 * noise, 0.03 * np.abs(noise))
     return np.clip(images * 255 + 0.5, 0, 255).astype(np.uint8), labels
 
 

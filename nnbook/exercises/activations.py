@@ -106,9 +106,8 @@ def check_leaky_relu_grad(leaky_relu_grad):
             raise AnswerError(f"on {label}: {err}") from None
         out = out.detach().cpu()
         expected = torch.where(z > 0, 1.0, slope)
-        at_zero = (
-            z == 0
-        )  # the derivative is undefined at 0: either one-sided slope is accepted
+        # the derivative is undefined at 0: either one-sided slope is accepted
+        at_zero = z == 0
         expected = torch.where(
             at_zero & torch.isclose(out, torch.ones_like(out)), 1.0, expected
         )

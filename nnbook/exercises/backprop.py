@@ -138,9 +138,8 @@ def check_grad_W1(dW1, X, y, W1, b1, W2, b2):
         ),
         *_scale_mistakes(expected, net["N"], net["m"]),
     ]
-    if (
-        W1.shape[0] == W1.shape[1]
-    ):  # a square W1: the shape test above cannot see a transpose
+    # a square W1: the shape test above cannot see a transpose
+    if W1.shape[0] == W1.shape[1]:
         mistakes.append(
             (expected.T, "it holds the transpose of the gradient; dW1 = X.T @ dZ1")
         )
@@ -198,9 +197,8 @@ def check_grad_b1(db1, X, y, W1, b1, W2, b2):
         ),
         *_scale_mistakes(expected, N, net["m"]),
     ]
-    if (
-        N == h
-    ):  # the shape test above cannot tell a sum over the wrong axis; the values can
+    # the shape test above cannot tell a sum over the wrong axis; the values can
+    if N == h:
         mistakes.append(
             (dZ1["right"].sum(dim=1), "it sums over the hidden units; sum over dim=0")
         )

@@ -208,7 +208,6 @@ def check_four_bit_classifier(X4, y4, net4):
             f"net4 gives {logits.shape[1]} logits per example, but 4-bit numbers fall into "
             f"{FOUR_BIT_CLASSES} classes, 0 to 15"
         )
-    F.cross_entropy(
-        logits.float(), y4.cpu()
-    )  # the pair is ready for the classification loss
+    # the pair is ready for the classification loss
+    F.cross_entropy(logits.float(), y4.cpu())
     return "16 logits per example and integer labels: ready for F.cross_entropy."

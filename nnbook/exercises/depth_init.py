@@ -27,9 +27,8 @@ STACKS = [
 # is steady enough for a band that every Kaiming-style draw passes and a wrong variance misses.
 N_STACKS = 6
 STD_BAND = (0.6, 1.1)  # Kaiming gives sqrt(1 - 1/pi) ~ 0.83 at every layer
-RELU_STD_RATIO = math.sqrt(
-    1 - 1 / math.pi
-)  # std(ReLU(z)) / sqrt(E[ReLU(z)^2]) for normal z
+# std(ReLU(z)) / sqrt(E[ReLU(z)^2]) for normal z
+RELU_STD_RATIO = math.sqrt(1 - 1 / math.pi)
 HINTS = {
     "leaf Variable": " (change a parameter inside `with torch.no_grad():`, or use nn.init)"
 }
@@ -121,9 +120,8 @@ def check_init_relu(init_relu):
     averages = []
     for label, widths in STACKS:
         sums = [0.0] * (len(widths) - 1)
-        with torch.random.fork_rng(
-            devices=[]
-        ):  # the reader's draws do not disturb the caller's
+        # the reader's draws do not disturb the caller's
+        with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             stacks = [_stack(fn, widths, label) for _ in range(N_STACKS)]
         gen = torch.Generator().manual_seed(1)

@@ -44,9 +44,8 @@ def check_threshold_for_recall(
     scores = torch.as_tensor(scores).detach().cpu().double()
     is_positive = torch.as_tensor(is_positive).detach().cpu().bool()
     num_positive, num_negative = int(is_positive.sum()), int((~is_positive).sum())
-    needed = math.ceil(
-        target_recall * num_positive - 1e-9
-    )  # true positives the target needs
+    # true positives the target needs
+    needed = math.ceil(target_recall * num_positive - 1e-9)
     best = scores[is_positive].sort(descending=True).values[needed - 1].item()
     tp, fp = _counts(scores, is_positive, t)
     tp_best, fp_best = _counts(scores, is_positive, best)

@@ -73,9 +73,8 @@ def check_untrained_loss(expected_loss, num_classes=10):
 def _as_pair(pair, num_classes: int) -> tuple[int, int]:
     """Turn a tuple, list or tensor of two class indices into two ints; else raise AnswerError."""
     if pair is Ellipsis or pair is None or type(pair).__module__ == "numpy":
-        expect_tensor(
-            pair, "pair"
-        )  # the standard messages for `...`, None and NumPy arrays
+        # the standard messages for `...`, None and NumPy arrays
+        expect_tensor(pair, "pair")
     if isinstance(pair, torch.Tensor):
         if pair.is_floating_point():
             raise AnswerError(
@@ -99,9 +98,8 @@ def _as_pair(pair, num_classes: int) -> tuple[int, int]:
         try:
             if isinstance(entry, bool) or is_float:
                 raise TypeError
-            entry = operator.index(
-                entry
-            )  # ints, NumPy ints and one-element integer tensors
+            # ints, NumPy ints and one-element integer tensors
+            entry = operator.index(entry)
         except TypeError:
             raise AnswerError(
                 f"`pair` should hold two int class indices, but it holds a {type(entry).__name__}"

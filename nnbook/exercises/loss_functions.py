@@ -133,9 +133,8 @@ def check_mse_mae(mse, mae, y_hat, y):
     """`mse` and `mae` must be the mean squared and mean absolute errors of `y_hat` against `y`."""
     n = len(y)
     errors = y_hat.detach().cpu().reshape(-1) - y.detach().cpu()
-    broadcast = (
-        y_hat.detach().cpu() - y.detach().cpu()
-    )  # the (N, 1) - (N,) trap, if shapes differ
+    # the (N, 1) - (N,) trap, if shapes differ
+    broadcast = y_hat.detach().cpu() - y.detach().cpu()
     right_mse, right_mae = (errors**2).mean(), errors.abs().mean()
 
     mse = _expect_scalar(mse, "mse", n)

@@ -195,9 +195,8 @@ def _as_shape(value, name: str) -> tuple[int, ...]:
 def check_param_shapes(param_shapes):
     """`param_shapes` must map every parameter name of `Puzzle()` to its shape, and nothing else."""
     if param_shapes is Ellipsis or param_shapes is None:
-        expect_tensor(
-            param_shapes, "param_shapes"
-        )  # the standard messages for `...` and None
+        # the standard messages for `...` and None
+        expect_tensor(param_shapes, "param_shapes")
     if not isinstance(param_shapes, dict):
         raise AnswerError(
             "`param_shapes` should be a dict from parameter names to shapes, such as "

@@ -126,9 +126,8 @@ def check_dropout(dropout):
         out = _dropout_output(fn, ones, 0.5, True, "a tensor of ones with p = 0.5")
         _check_fraction_zeroed(out, 0.5)
         _check_survivors(out, 0.5)
-        few = torch.ones(
-            10, 100
-        )  # small, so that a random number of exactly 0 is unlikely
+        # small, so that a random number of exactly 0 is unlikely
+        few = torch.ones(10, 100)
         if not torch.equal(
             _dropout_output(fn, few, 0.0, True, "a tensor of ones with p = 0"), few
         ):

@@ -103,9 +103,8 @@ def check_snapshot(snapshot):
                 "snapshot"
             )
 
-        with (
-            torch.no_grad()
-        ):  # stands in for more training: every tensor of the state changes
+        # stands in for more training: every tensor of the state changes
+        with torch.no_grad():
             for tensor in net.state_dict().values():
                 tensor.add_(1)
         changed = _first_difference(snap, expected)

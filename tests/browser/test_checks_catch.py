@@ -66,18 +66,16 @@ def test_a_missing_image_is_reported(damaged_site, open_page):
 
 
 def test_a_tex_error_is_reported(damaged_site, open_page):
-    broken = FORMULA.replace(
-        r"x_i", r"\frac{1}"
-    )  # \frac with one argument: a TeX error
+    # \frac with one argument: a TeX error
+    broken = FORMULA.replace(r"x_i", r"\frac{1}")
     page, _ = open_page(damaged_site(lambda html: html.replace(FORMULA, broken, 1)))
     problems = pagecheck.math_problems(page)
     assert "1 formula(s) typeset with a MathJax error" in problems, problems
 
 
 def test_unbalanced_tex_is_reported(damaged_site, open_page):
-    broken = FORMULA.replace(
-        r"x_i", r"\frac{1}{"
-    )  # MathJax cannot find the end: left as raw TeX
+    # MathJax cannot find the end: left as raw TeX
+    broken = FORMULA.replace(r"x_i", r"\frac{1}{")
     page, _ = open_page(damaged_site(lambda html: html.replace(FORMULA, broken, 1)))
     problems = pagecheck.math_problems(page)
     assert r"raw TeX delimiter '\\(' left in the page text" in problems, problems

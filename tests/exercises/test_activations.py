@@ -90,9 +90,8 @@ def test_stable_softmax_checker_explains_wrong_answers():
     verdict = activations.check_stable_softmax(lambda z: row_max_softmax(z).numpy())
     assert "NumPy array" in repr(verdict)
     assert "still `...`" in repr(activations.check_stable_softmax(...))
-    unfinished = activations.check_stable_softmax(
-        lambda z: ...
-    )  # the starter cell as given
+    # the starter cell as given
+    unfinished = activations.check_stable_softmax(lambda z: ...)
     assert "`stable_softmax(z)` is still `...`" in repr(unfinished)
     assert "should be a function" in repr(activations.check_stable_softmax(np.zeros(3)))
 

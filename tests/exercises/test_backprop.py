@@ -163,9 +163,8 @@ def test_b1_checker_names_the_value_mistakes():
     assert "taken at H1 instead of Z1" in repr(ex.check_grad_b1(at_H1, *args))
     assert "it misses the 1/N" in repr(ex.check_grad_b1(dZ1.sum(dim=0) * N, *args))
     assert "it has the wrong sign" in repr(ex.check_grad_b1(-dZ1.sum(dim=0), *args))
-    square = problem(
-        3, (4, 3, 4, 2)
-    )  # N == h: a sum over the wrong axis has the right shape
+    # N == h: a sum over the wrong axis has the right shape
+    square = problem(3, (4, 3, 4, 2))
     dZ1s = by_hand(*square)["dZ1"]
     assert "it sums over the hidden units" in repr(
         ex.check_grad_b1(dZ1s.sum(dim=1), *square)

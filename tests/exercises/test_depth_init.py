@@ -76,9 +76,8 @@ def test_init_relu_leaves_the_callers_random_state_alone():
 
 
 def test_init_relu_explains_a_variance_that_is_too_small_or_too_large():
-    message = rejected(
-        depth_init.check_init_relu(lambda layer: None)
-    )  # PyTorch's default
+    # PyTorch's default
+    message = rejected(depth_init.check_init_relu(lambda layer: None))
     assert (
         "layer 1 has an average std of 0.3" in message
         and "outside 0.6 to 1.1" in message

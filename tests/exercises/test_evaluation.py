@@ -140,9 +140,8 @@ def test_val_error_checker_explains_wrong_answers():
     )
 
     def arange_degree(degree, x_train, y_train, x_val, y_val):
-        exponents = torch.arange(
-            degree, dtype=x_train.dtype
-        )  # one power short: none for degree 0
+        # one power short: none for degree 0
+        exponents = torch.arange(degree, dtype=x_train.dtype)
         w = torch.linalg.lstsq(
             x_train.unsqueeze(1) ** exponents, y_train.unsqueeze(1)
         ).solution

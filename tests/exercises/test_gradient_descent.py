@@ -6,9 +6,8 @@ import torch
 from nnbook.exercises import gradient_descent as gd
 from tests.exercises.verdicts import rejected
 
-X_EX = torch.tensor(
-    [1.0, 2.0, 3.0, 4.0]
-)  # a = 2 * mean(x**2) = 15, so the limit is 2/15
+# a = 2 * mean(x**2) = 15, so the limit is 2/15
+X_EX = torch.tensor([1.0, 2.0, 3.0, 4.0])
 LIMIT = 2 / 15
 
 
@@ -203,9 +202,8 @@ def test_largest_lr_checker_explains_wrong_answers():
     assert "diverges" in wrong(0.14)
     assert "1 - lr * a = -1.1" in wrong(0.14)
     assert "the limit itself" in wrong(LIMIT)
-    assert "the limit itself" in wrong(
-        (2 / (2 * (X_EX**2).mean())).item()
-    )  # float32 rounding
+    # float32 rounding
+    assert "the limit itself" in wrong((2 / (2 * (X_EX**2).mean())).item())
     assert "converges, but so does 0.11, 10% more" in wrong(0.1)
     assert "converges, but so does" in wrong(1e-6)
     assert "not positive" in wrong(0.0)

@@ -29,16 +29,14 @@ def test_weights_checker_accepts_every_valid_answer():
     W = torch.zeros(4, 4)
     W[3] = TARGET
     assert ex.check_weights_for_target(W)
-    assert ex.check_weights_for_target(
-        reference_weights() + 1e-6
-    )  # float rounding is tolerated
+    # float rounding is tolerated
+    assert ex.check_weights_for_target(reference_weights() + 1e-6)
     assert ex.check_weights_for_target(reference_weights().requires_grad_())
 
 
 def test_weights_checker_names_the_wrong_entry_what_it_got_and_what_was_wanted():
-    verdict = ex.check_weights_for_target(
-        reference_weights().T
-    )  # nn.Linear's (out, in) layout
+    # nn.Linear's (out, in) layout
+    verdict = ex.check_weights_for_target(reference_weights().T)
     assert repr(verdict) == (
         "❌ Not yet: entry 0 of x @ W is 0 (that is W[1, 0] + W[3, 0]), but the target wants 1"
     )

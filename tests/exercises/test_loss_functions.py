@@ -114,9 +114,8 @@ def test_cross_entropy_messages_are_one_line():
 
 
 Y = torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
-Y_HAT = torch.tensor(
-    [[1.5], [0.5], [3.0], [6.0], [4.0], [6.5]]
-)  # a model's output, shape (6, 1)
+# a model's output, shape (6, 1)
+Y_HAT = torch.tensor([[1.5], [0.5], [3.0], [6.0], [4.0], [6.5]])
 
 
 def test_mse_mae_checker_accepts_every_valid_answer():

@@ -8,9 +8,8 @@ from nnbook.exercises import neuron
 def test_and_neuron_checker_accepts_every_valid_answer_and_explains_a_wrong_one():
     assert neuron.check_and_neuron(torch.tensor([1.0, 1.0]), torch.tensor(-1.5))
     assert neuron.check_and_neuron(torch.tensor([0.5, 3.0]), torch.tensor(-3.2))
-    verdict = neuron.check_and_neuron(
-        torch.tensor([1.0, 1.0]), torch.tensor(-0.5)
-    )  # OR
+    # OR
+    verdict = neuron.check_and_neuron(torch.tensor([1.0, 1.0]), torch.tensor(-0.5))
     assert repr(verdict).startswith(
         "❌ Not yet: for input [0, 1] the neuron computes z = 0.5"
     )

@@ -39,9 +39,8 @@ class InPlaceMomentumSGD:
         for p in self.params:
             g = p.grad.add(p.data, alpha=self.weight_decay)
             if p not in self.state:
-                self.state[p] = torch.zeros_like(
-                    p
-                )  # starting at 0 gives buf = g on the first step
+                # starting at 0 gives buf = g on the first step
+                self.state[p] = torch.zeros_like(p)
             self.state[p].mul_(self.momentum).add_(g)
             p.data.add_(self.state[p], alpha=-self.lr)
 
@@ -136,10 +135,11 @@ def test_the_right_variant_is_torch_optim_sgd():
     )
     simulated = optimisers._simulate(optimisers._momentum_variant(), X, y, start)
     assert torch.allclose(simulated, expected, atol=1e-6)
+    # every mistake is told apart from the answer
     for (
         update,
         _,
-    ) in optimisers.MOMENTUM_MISTAKES:  # every mistake is told apart from the answer
+    ) in optimisers.MOMENTUM_MISTAKES:
         gap = (optimisers._simulate(update, X, y, start) - expected).abs().max().item()
         assert gap > 100 * optimisers.TOLERANCE
 

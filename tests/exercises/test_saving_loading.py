@@ -56,9 +56,8 @@ def test_snapshot_checker_accepts_every_valid_answer(answer):
             "changed when the network trained on",
         ),
         (
-            lambda net: {
-                name: t.cpu() for name, t in net.state_dict().items()
-            },  # no copy on CPU
+            # no copy on CPU
+            lambda net: {name: t.cpu() for name, t in net.state_dict().items()},
             "changed when the network trained on",
         ),
         (
@@ -157,9 +156,8 @@ def load_no_return(path, net, optimiser):
 
 def load_into_a_new_net(path, net, optimiser):
     checkpoint = torch.load(path, weights_only=True)
-    net = saving_loading.small_net(
-        0
-    )  # rebinds the local name: the caller's network is untouched
+    # rebinds the local name: the caller's network is untouched
+    net = saving_loading.small_net(0)
     net.load_state_dict(checkpoint["model"])
     optimiser.load_state_dict(checkpoint["optimiser"])
     return checkpoint["epoch"]

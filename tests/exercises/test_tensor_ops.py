@@ -36,9 +36,8 @@ def test_standardise_checker_explains_wrong_answers():
     )
     assert "keep it with keepdim=True" in no_keepdim
 
-    def square_only(
-        X, dim
-    ):  # runs on a square matrix without keepdim, and is silently wrong
+    # runs on a square matrix without keepdim, and is silently wrong
+    def square_only(X, dim):
         if X.shape == (4, 4):
             return (X - X.mean(dim=dim)) / X.std(dim=dim)
         return standardise_sample(X, dim)

@@ -158,9 +158,8 @@ def test_every_checker_gives_a_one_line_verdict_and_accepts_nothing_broken(
     text = repr(verdict)
     assert re.fullmatch(r"❌ Not yet: [^\n]+", text), f"{name}: {text!r}"
     assert "Correct" not in printed.out + printed.err
-    if (
-        len(required) == 1 and len(params) == 1
-    ):  # no context: the answer alone is at fault
+    # no context: the answer alone is at fault
+    if len(required) == 1 and len(params) == 1:
         assert SAFETY_NET not in text, f"{name} crashed on its answer: {text}"
 
 

@@ -296,9 +296,8 @@ def test_a_failed_download_falls_back_and_restores_the_socket_timeout(
 
 def test_a_successful_download_is_used(tmp_path, monkeypatch):
     def fake_download(root, timeout=10.0):
-        fm.write_standin(
-            root, sizes=SMALL
-        )  # files in the real place, as a download leaves them
+        # files in the real place, as a download leaves them
+        fm.write_standin(root, sizes=SMALL)
         (root / fm.STANDIN_MANIFEST).unlink()
         raw = root / "FashionMNIST" / "raw"
         monkeypatch.setattr(fm, "GZ_MD5", {n: fm._md5(raw / n) for n in fm.GZ_MD5})

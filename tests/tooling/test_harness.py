@@ -61,9 +61,8 @@ def fixture_run(tmp_path_factory) -> tuple[str, dict[str, str]]:
     )
     outcomes = {}
     for case in ElementTree.parse(report).iter("testcase"):
-        notebook = case.get("classname").split(".")[
-            -2
-        ]  # tests.tooling.fixtures.<name>.md
+        # tests.tooling.fixtures.<name>.md
+        notebook = case.get("classname").split(".")[-2]
         failed = [c for c in case if c.tag in ("failure", "error", "skipped")]
         outcomes[f"{notebook}::{case.get('name')}"] = (
             failed[0].tag if failed else "passed"
@@ -217,9 +216,8 @@ int("a")
 def test_a_raises_exception_cell_must_raise_the_error_it_names(tmp_path):
     page = tmp_path / "raising.md"
     page.write_text(RAISING_PAGE, encoding="utf-8")
-    result = run_pytest(
-        "-c", str(ROOT / "pyproject.toml"), str(page)
-    )  # a page outside the book
+    # a page outside the book
+    result = run_pytest("-c", str(ROOT / "pyproject.toml"), str(page))
     assert "1 passed" in result.stdout and "3 failed" in result.stdout, result.stdout[
         -2000:
     ]

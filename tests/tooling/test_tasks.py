@@ -117,12 +117,13 @@ def test_ctrl_c_stops_a_command_with_one_line():
     """Ctrl-C reaches the whole process group: the kernels, pytest, and the command, which says
     that it was interrupted instead of showing a traceback."""
     process = subprocess.Popen(
+        # about 20 s
         [
             sys.executable,
             str(ROOT / "tasks.py"),
             "chapter",
             "book/mnist1d.md",
-        ],  # about 20 s
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
