@@ -340,6 +340,26 @@ def _caption(target: Target | None, text: str) -> str:
     return f"{number} {text}".strip()
 
 
+def _list_table(page: Page, d: Directive, cell: str) -> str:
+    """A `{list-table}` (`* - a` rows of `  - b` cells) as a Markdown pipe table."""
+    rows: list[list[str]] = []
+    for line in d.body.split("\n"):
+        if line.startswith("* - "):
+            rows.append([line[4:]])
+        elif line.startswith("  - ") and rows:
+            rows[-1].append(line[4:])
+        elif line.strip() and rows:
+            rows[-1][-1] += " " + line.strip()
+    if not rows:
+        page.fail(cell, d.line, "a list-table without rows")
+    cells = [
+        [inline(page, c, cell, d.line).replace("|", "\\|") for c in row] for row in rows
+    ]
+    lines = [f"| {' | '.join(row)} |" for row in cells]
+    lines.insert(1, "|" + " --- |" * len(cells[0]))
+    return "\n".join(lines)
+
+
 def _quote(text: str) -> str:
     return "\n".join(f"> {ln}".rstrip() for ln in text.split("\n"))
 
@@ -386,6 +406,11 @@ def _render(page: Page, d: Directive, cell: str) -> str:
                 f"glued name '{d.args}' has no value in the executed notebook",
             )
         return markdown(page, value, cell, d.line)
+    if d.name in ("table", "list-table"):
+        target = page.refs.labels.get(d.options.get("name", ""))
+        caption = _caption(target, inline(page, d.args, cell, d.line))
+        table = _list_table(page, d, cell) if d.name == "list-table" else body()
+        return f"{caption}\n\n{table}" if caption else table
     if d.name == "math":
         return f"$$\n{d.body}\n$$"
     if d.name == "exercise":

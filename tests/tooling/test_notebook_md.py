@@ -166,6 +166,22 @@ def test_admonition_becomes_a_block_quote_with_a_bold_title(page):
     )
 
 
+def test_tables_keep_their_caption_and_a_list_table_becomes_a_pipe_table(page):
+    page.refs.labels["tab-one"] = Target("book/demo", "tab-one", "", "Table 2.1")
+    text = (
+        "```{list-table} Counts, glued.\n:header-rows: 1\n:name: tab-one\n\n"
+        "* - what\n  - how many\n* - images\n  - {glue:text}`count:,`\n```"
+    )
+    assert convert_markdown_cell(page, text) == (
+        "**Table 2.1** Counts, glued.\n\n"
+        "| what | how many |\n| --- | --- |\n| images | 60,000 |"
+    )
+    text = "```{table} A pipe table.\n| a |\n| - |\n| {glue:text}`loss:.2e` |\n```"
+    assert convert_markdown_cell(page, text) == (
+        "A pipe table.\n\n| a |\n| - |\n| −2.39 × 10⁻⁴ |"
+    )
+
+
 def test_labels_go_and_math_stays_without_equation_labels(page):
     text = (
         "(chap-demo)=\n# Demo\n\n$$\nx^2\n$$ (eq-square)\n\nInline $a_{ij}$.\n\n"
