@@ -1,10 +1,12 @@
 """Checks on the built HTML (python3 tasks.py test builds it first)."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
+import yaml
 
-from bookkit.paths import HTML
+from bookkit.paths import HTML, ROOT
 from tests.booklib import chapter_id, chapters, toc_entries
 
 
@@ -54,3 +56,58 @@ def test_each_solution_shows_a_correct_verdict(path):
     exercises = path.read_text(encoding="utf-8").count("{exercise-start}")
     assert text.count("✅ Correct!") == exercises
     assert "❌" not in text
+
+
+class PageParts(HTMLParser):
+    """The meta description, and for each table outside a cell's output whether it has a
+    caption."""
+
+    def __init__(self):
+        super().__init__()
+        self.descriptions: list[str] = []
+        self.tables: list[bool] = []  # captioned?
+        self.open: list[str] = []  # the classes of the open <div>s, <table>s and <caption>s
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and attrs.get("name") == "description":
+            self.descriptions.append(attrs.get("content") or "")
+        if tag == "table" and not any("cell_output" in c for c in self.open):
+            self.tables.append(False)
+        if tag == "caption" and self.tables:
+            self.tables[-1] = True
+        if tag in ("div", "table", "caption"):
+            self.open.append(attrs.get("class") or "")
+
+    def handle_endtag(self, tag):
+        if tag in ("div", "table", "caption") and self.open:
+            self.open.pop()
+
+
+def parts(entry: str) -> PageParts:
+    parser = PageParts()
+    parser.feed(built_page(entry).read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.mark.parametrize("entry", [*toc_entries(), "search", "genindex"])
+def test_every_page_has_a_meta_description(entry):
+    descriptions = parts(entry).descriptions
+    assert len(descriptions) == 1, f"{len(descriptions)} meta descriptions"
+    assert 20 <= len(descriptions[0]) <= 160, descriptions[0]
+    assert "{" not in descriptions[0], "unrendered markup in the description"
+
+
+@pytest.mark.parametrize("entry", toc_entries())
+def test_every_table_in_the_text_has_a_caption(entry):
+    tables = parts(entry).tables
+    assert all(tables), f"{tables.count(False)} of {len(tables)} tables have no caption"
+
+
+def test_the_intro_names_the_repository_from_the_config():
+    """The clone command shows _config.yml's repository.url, which the source never repeats."""
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert url not in (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", built_page("book/intro").read_text(encoding="utf-8"))
+    assert f"git clone {url} nnbook" in text
+    assert "{{" not in text and "<this repository>" not in text
