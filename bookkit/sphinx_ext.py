@@ -79,7 +79,8 @@ def _configure_theme(app, config):
     # The logo image with the title beside it: the title's one place in the sidebar.
     logo = options.setdefault("logo", {})
     logo.setdefault("text", config.html_title)
-    logo.setdefault("alt_text", "Logo: a small neural network")  # every image has alt text
+    # Every image has alt text (tests/built/test_html.py), the logo too.
+    logo.setdefault("alt_text", "Logo: a small neural network")
     substitutions = dict(config.myst_substitutions)
     substitutions.setdefault("repository_url", options.get("repository_url", ""))
     config.myst_substitutions = substitutions
@@ -249,7 +250,9 @@ class StatusTransform(SphinxPostTransform):
             group.extend(nodes.colspec(colwidth=1) for _ in headers)
             group += nodes.thead("", _row(*headers))
             group += body
-            caption = nodes.title(text="Each chapter's last run, in the order of the book.")
+            caption = nodes.title(
+                text="Each chapter's last run, in the order of the book."
+            )
             placeholder.replace_self(
                 nodes.table(
                     "", caption, group, classes=["colwidths-auto"], ids=["chapter-runs"]

@@ -7,6 +7,7 @@ The output is byte-for-byte reproducible, so a test can check that the committed
 what this script draws. Alt text lives with each figure in the chapter that shows it.
 """
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -144,11 +145,11 @@ def mark():
         [(0.5, 0.18), (0.5, 0.5), (0.5, 0.82)],
         [(0.82, 0.5)],
     ]
-    for left, right in zip(layers, layers[1:]):
+    for left, right in itertools.pairwise(layers):
         for a in left:
             for b in right:
-                ax.plot(*zip(a, b), color=GREY, linewidth=2.2, zorder=1)
-    for layer, color in zip(layers, (BLUE, ORANGE, GREEN)):
+                ax.plot(*zip(a, b, strict=True), color=GREY, linewidth=2.2, zorder=1)
+    for layer, color in zip(layers, (BLUE, ORANGE, GREEN), strict=True):
         for xy in layer:
             ax.add_patch(plt.Circle(xy, 0.1, facecolor=color, zorder=2))
     ax.set_xlim(0, 1)

@@ -31,7 +31,9 @@ def shown(page, selector: str) -> bool:
 
 def test_the_menu_opens_the_chapter_list_on_a_phone(site, open_page):
     page, _ = open_page(f"{site}{PAGE}.html", width=PHONE)
-    assert not shown(page, "#pst-primary-sidebar-modal"), "the chapter list is open already"
+    assert not shown(page, "#pst-primary-sidebar-modal"), (
+        "the chapter list is open already"
+    )
     page.tap(MENU)
     page.wait_for_selector("#pst-primary-sidebar-modal[open]", timeout=5000)
     link = page.locator("#pst-primary-sidebar-modal nav a.reference.internal").nth(3)

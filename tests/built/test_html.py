@@ -66,7 +66,8 @@ class PageParts(HTMLParser):
         super().__init__()
         self.descriptions: list[str] = []
         self.tables: list[bool] = []  # captioned?
-        self.open: list[str] = []  # the classes of the open <div>s, <table>s and <caption>s
+        # The classes of the open <div>s, <table>s and <caption>s.
+        self.open: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
