@@ -15,6 +15,13 @@ Each fix answers a defect that the browser tests (tests/browser/) found in the d
   "Show code cell source" (the same violation): the label is dropped, so the visible text names it.
 - The theme's link colour is too light on tinted admonitions (axe: color-contrast):
   bookkit/sphinx_static/nnbook.css darkens it.
+- pydata-sphinx-theme 0.17 shows its own top navbar (a search field, and hidden ☰ and contents
+  buttons) unless `navbar_persistent` is set, and sphinx-book-theme 1.3.0 does not set it. Its
+  hidden buttons come first in the page, so both themes' scripts bind to them, and the visible
+  buttons in the article header only show a tooltip: on a phone the chapter list cannot be opened.
+  `navbar_persistent: []` removes that navbar (pydata-sphinx-theme issue #2451).
+- Long lines: code, outputs and display math fit the column or scroll in their own box
+  (bookkit/sphinx_static/nnbook.css).
 
 It also adds what the book needs beyond the theme:
 
@@ -26,12 +33,18 @@ It also adds what the book needs beyond the theme:
   is the Binder button, which would show the `.md` as raw MyST (bookkit.book.binder_url).
 - Every glued number is typeset as a reader expects (bookkit.typeset): −0.70, not -0.70;
   2.4 × 10⁻⁴, not 2.4e-04; 60,000 throughout. The exported notebooks use the same rule.
+- Every page has a meta description for search engines: its front matter's `description`, or
+  its first paragraph.
+- `{{ repository_url }}` is a MyST substitution, and is also replaced in code blocks, so that
+  _config.yml's `repository.url` stays the one place the repository is named.
+- The sidebar shows the title once, next to the logo (images/make_diagrams.py draws it).
 - The `{nnbook-status}` directive renders a table of every executed chapter: when it last ran, how
   long it took, the torch version and device it ran with (read from its first cell's output), and
   the number of threads (tasks.py runs every chapter on one, everywhere).
 """
 
 import contextlib
+import html
 import json
 import re
 from datetime import datetime
@@ -59,6 +72,72 @@ CITATION_LIST_ROLE = re.compile(
 def _add_templates_and_static(app, config):
     config.templates_path = [str(TEMPLATES), *config.templates_path]
     config.html_static_path = [*config.html_static_path, str(STATIC)]
+
+
+def _configure_theme(app, config):
+    options = config.html_theme_options
+    options.setdefault("navbar_persistent", [])  # no second navbar (see the docstring)
+    # The logo image with the title beside it: the title's one place in the sidebar.
+    logo = options.setdefault("logo", {})
+    logo.setdefault("text", config.html_title)
+    # Every image has alt text (tests/built/test_html.py), the logo too.
+    logo.setdefault("alt_text", "Logo: a small neural network")
+    substitutions = dict(config.myst_substitutions)
+    substitutions.setdefault("repository_url", options.get("repository_url", ""))
+    config.myst_substitutions = substitutions
+
+
+SUBSTITUTION = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+class SubstituteInCode(SphinxPostTransform):
+    """Replace `{{ name }}` by a MyST substitution's value in code blocks too (MyST leaves
+    code alone), so that a shell command can name the repository without repeating its URL."""
+
+    default_priority = 5
+
+    def run(self, **kwargs):
+        values = self.config.myst_substitutions
+        for block in self.document.findall(nodes.literal_block):
+            text = block.astext()
+            new = SUBSTITUTION.sub(
+                lambda m: str(values.get(m.group(1), m.group(0))), text
+            )
+            if new != text:
+                block.children = [nodes.Text(new)]
+                block.rawsource = new  # equal to the text: still highlighted as code
+
+
+DESCRIPTION_LENGTH = 160  # characters; search engines cut longer descriptions
+
+
+def description(doctree, metadata: dict) -> str:
+    """A page's summary for search engines: its front matter's `description`, or the first
+    paragraph of its text, cut at a word."""
+    if metadata.get("description"):
+        return str(metadata["description"])
+    for paragraph in doctree.findall(nodes.paragraph):
+        if isinstance(paragraph.parent, nodes.section):
+            text = " ".join(paragraph.astext().split())
+            if len(text) > DESCRIPTION_LENGTH:
+                cut = text[: DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0]
+                text = cut.rstrip(",;:") + "…"
+            return text
+    return ""
+
+
+def _add_description(app, pagename, templatename, context, doctree):
+    env = app.builder.env
+    if doctree is None:  # the search page and the index describe the book
+        pagename = app.config.root_doc
+        doctree = env.get_doctree(pagename)
+    text = description(doctree, env.metadata.get(pagename, {}))
+    if text and 'name="description"' not in context.get("metatags", ""):
+        content = html.escape(text, quote=True)
+        context["metatags"] = (
+            context.get("metatags", "")
+            + f'\n<meta name="description" content="{content}" />'
+        )
 
 
 def _fix_page(app, pagename, templatename, context, doctree):
@@ -174,7 +253,14 @@ class StatusTransform(SphinxPostTransform):
             group.extend(nodes.colspec(colwidth=1) for _ in headers)
             group += nodes.thead("", _row(*headers))
             group += body
-            placeholder.replace_self(nodes.table("", group, classes=["colwidths-auto"]))
+            caption = nodes.title(
+                text="Each chapter's last run, in the order of the book."
+            )
+            placeholder.replace_self(
+                nodes.table(
+                    "", caption, group, classes=["colwidths-auto"], ids=["chapter-runs"]
+                )
+            )
 
 
 def pages_with_new_runs(root: Path) -> list[str]:
@@ -213,6 +299,9 @@ def _reread_new_runs(app, env, added, changed, removed):
 def setup(app):
     app.connect("env-get-outdated", _reread_new_runs)
     app.connect("config-inited", _add_templates_and_static)
+    app.connect("config-inited", _configure_theme)
+    app.connect("html-page-context", _add_description)
+    app.add_post_transform(SubstituteInCode)
     app.add_css_file("nnbook.css")
     app.connect("html-page-context", _fix_page)
     # after the theme

@@ -7,6 +7,7 @@ The output is byte-for-byte reproducible, so a test can check that the committed
 what this script draws. Alt text lives with each figure in the chapter that shows it.
 """
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -134,7 +135,37 @@ def two_layer_network():
     return fig
 
 
-DIAGRAMS = {"neuron.svg": neuron, "two_layer_network.svg": two_layer_network}
+def mark():
+    """The book's mark: a small network (two inputs, three hidden units, one output)."""
+    fig = plt.figure(figsize=(1, 1))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_aspect("equal")
+    ax.axis("off")
+    layers = [
+        [(0.18, 0.32), (0.18, 0.68)],
+        [(0.5, 0.18), (0.5, 0.5), (0.5, 0.82)],
+        [(0.82, 0.5)],
+    ]
+    for left, right in itertools.pairwise(layers):
+        for a in left:
+            for b in right:
+                ax.plot(*zip(a, b, strict=True), color=GREY, linewidth=2.2, zorder=1)
+    for layer, color in zip(layers, (BLUE, ORANGE, GREEN), strict=True):
+        for xy in layer:
+            ax.add_patch(plt.Circle(xy, 0.1, facecolor=color, zorder=2))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    return fig
+
+
+DIAGRAMS = {
+    "neuron.svg": neuron,
+    "two_layer_network.svg": two_layer_network,
+    "logo.svg": mark,  # the sidebar's logo (_config.yml: logo)
+    "favicon.png": mark,  # the browser tab's icon (_config.yml: html.favicon)
+}
+# PNG files record the Matplotlib version unless told not to; SVG files a date and a creator.
+NO_METADATA = {".png": {"Software": None}, ".svg": {"Date": None, "Creator": None}}
 
 
 def main(out_dir: Path) -> list[Path]:
@@ -145,7 +176,11 @@ def main(out_dir: Path) -> list[Path]:
             fig = draw()
             path = out_dir / name
             fig.savefig(
-                path, bbox_inches="tight", metadata={"Date": None, "Creator": None}
+                path,
+                bbox_inches="tight",
+                transparent=path.suffix == ".png",
+                dpi=64,
+                metadata=NO_METADATA[path.suffix],
             )
             plt.close(fig)
             written.append(path)

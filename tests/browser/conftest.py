@@ -29,6 +29,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+DESKTOP, PHONE = 1280, 390  # window widths in CSS px: a laptop's, and a phone's
+
+
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep the test output readable
         pass
@@ -106,14 +109,17 @@ def _route(route, log: PageLog):
 
 @pytest.fixture
 def open_page(browser):
-    """open_page(url, color_scheme="light") -> (page, log), with the page loaded and typeset."""
+    """open_page(url, color_scheme="light", width=1280) -> (page, log), with the page loaded
+    and typeset in a window `width` px wide (390 is a phone's)."""
     from tests.browser.pagecheck import wait_for_mathjax
 
     contexts = []
 
-    def open_(url: str, color_scheme: str = "light"):
+    def open_(url: str, color_scheme: str = "light", width: int = DESKTOP):
         context = browser.new_context(
-            color_scheme=color_scheme, viewport={"width": 1280, "height": 900}
+            color_scheme=color_scheme,
+            viewport={"width": width, "height": 900},
+            has_touch=width < DESKTOP,
         )
         contexts.append(context)
         page = context.new_page()

@@ -272,6 +272,48 @@ def page_figures(page) -> list[dict]:
             return {src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),
                     width: i.getBoundingClientRect().width, type: type, svg: text};
         }));
+
+def wide_code(page) -> list[str]:
+    """Code blocks (cell inputs and code in the text) that scroll sideways: a reader must scroll
+    to see the end of a line. Cell outputs wrap instead (bookkit/sphinx_static/nnbook.css)."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('main div.highlight pre'))
+          .filter(pre => !pre.closest('.cell_output') && pre.scrollWidth > pre.clientWidth + 1)
+          .map(pre => `code block scrolls sideways (${pre.scrollWidth} px in ${pre.clientWidth}`
+                      + ` px): ${pre.textContent.split('\\n').sort((a, b) => b.length - a.length)[0]}`)"""
+    )
+
+
+def wide_outputs(page) -> int:
+    """How many cell outputs scroll sideways (reported, not failed: a wide image may)."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('main .cell_output pre'))
+          .filter(pre => pre.scrollWidth > pre.clientWidth + 1).length"""
+    )
+
+
+def clipped_math(page) -> list[str]:
+    """Display equations cut off: part of the formula lies outside a box that hides its overflow
+    instead of scrolling it. A formula that scrolls within its own box is fine."""
+    return page.evaluate(
+        """() => {
+        const clipped = [];
+        for (const math of document.querySelectorAll('mjx-container[display=true] > mjx-math')) {
+          const r = math.getBoundingClientRect();
+          for (let box = math.parentElement; box && box !== document.body; box = box.parentElement) {
+            const b = box.getBoundingClientRect(), overflow = getComputedStyle(box).overflowX;
+            if ((r.right > b.right + 1 || r.left < b.left - 1) && overflow !== 'visible') {
+              if (overflow !== 'auto' && overflow !== 'scroll') {
+                const tex = (math.parentElement.querySelector('mjx-assistive-mml') || math);
+                clipped.push(`display equation clipped by ${box.tagName.toLowerCase()}.`
+                  + `${box.className.split(' ')[0]} (${Math.round(r.width)} px in`
+                  + ` ${Math.round(b.width)} px): ${tex.textContent.slice(0, 60)}`);
+              }
+              break;
+            }
+          }
+        }
+        return clipped;
     }"""
     )
 
@@ -303,3 +345,20 @@ def figure_problems(page) -> list[str]:
                 f"with the figure {shown:.0f} px wide: {name}"
             )
     return problems
+
+def page_overflow(page) -> list[str]:
+    """The page is wider than the window, so that the whole page scrolls sideways: name the
+    widest elements that reach past the window's right edge."""
+    return page.evaluate(
+        """() => {
+        const width = window.innerWidth;
+        if (document.documentElement.scrollWidth <= width) return [];
+        const culprits = Array.from(document.querySelectorAll('main *'))
+          .filter(e => e.getBoundingClientRect().right > width + 1)
+          .filter(e => !e.parentElement.closest('pre, mjx-container, table, .cell_output'))
+          .slice(0, 3)
+          .map(e => `${e.tagName.toLowerCase()}.${e.className}`);
+        return [`the page is ${document.documentElement.scrollWidth} px wide in a ${width} px`
+                + ` window; past the edge: ${culprits.join(', ')}`];
+    }"""
+    )

@@ -138,3 +138,28 @@ def test_svg_text_is_measured_in_css_px():
     wide = TINY_TEXT_SVG.replace('width="450pt"', 'width="900pt"')
     size, _ = pagecheck.parse_svg(wide).smallest_text()  # shrunk to the 672 px column
     assert size == pytest.approx(3.75 * 672 / 450)
+
+
+def with_style(css: str):
+    return lambda html: html.replace("</head>", f"<style>{css}</style></head>", 1)
+
+
+def test_a_clipped_equation_is_reported(damaged_site, open_page):
+    """The formula for z, squeezed into a box that hides what does not fit."""
+    style = "div.math mjx-container{overflow:hidden!important;max-width:120px}"
+    page, _ = open_page(damaged_site(with_style(style)))
+    assert any("display equation clipped" in p for p in pagecheck.clipped_math(page))
+
+
+def test_code_that_scrolls_sideways_is_reported(damaged_site, open_page):
+    page, _ = open_page(damaged_site(with_style("div.highlight pre{font-size:20px}")))
+    assert any("code block scrolls sideways" in p for p in pagecheck.wide_code(page))
+
+
+def test_a_page_wider_than_a_phone_is_reported(damaged_site, open_page):
+    wide = PARAGRAPH.replace("<p>", '<p style="width:600px">')
+    page, _ = open_page(
+        damaged_site(lambda html: html.replace(PARAGRAPH, wide, 1)), width=390
+    )
+    problems = pagecheck.page_overflow(page)
+    assert problems and "px wide in a 390 px window" in problems[0], problems

@@ -2,10 +2,12 @@
 
 import re
 import sys
+
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bookkit.paths import HTML, ROOT
 from tests.booklib import chapter_id, chapters, toc_entries
@@ -157,3 +159,59 @@ def test_numbers_in_the_prose_are_typeset(entry):
     )
     hyphens = [g for g in parser.glued if re.search(r"(^|\s)-\d", g)]
     assert not hyphens, f"glued numbers with a hyphen for a minus sign: {hyphens}"
+
+
+class PageParts(HTMLParser):
+    """The meta description, and for each table outside a cell's output whether it has a
+    caption."""
+
+    def __init__(self):
+        super().__init__()
+        self.descriptions: list[str] = []
+        self.tables: list[bool] = []  # captioned?
+        # The classes of the open <div>s, <table>s and <caption>s.
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and attrs.get("name") == "description":
+            self.descriptions.append(attrs.get("content") or "")
+        if tag == "table" and not any("cell_output" in c for c in self.open):
+            self.tables.append(False)
+        if tag == "caption" and self.tables:
+            self.tables[-1] = True
+        if tag in ("div", "table", "caption"):
+            self.open.append(attrs.get("class") or "")
+
+    def handle_endtag(self, tag):
+        if tag in ("div", "table", "caption") and self.open:
+            self.open.pop()
+
+
+def parts(entry: str) -> PageParts:
+    parser = PageParts()
+    parser.feed(built_page(entry).read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.mark.parametrize("entry", [*toc_entries(), "search", "genindex"])
+def test_every_page_has_a_meta_description(entry):
+    descriptions = parts(entry).descriptions
+    assert len(descriptions) == 1, f"{len(descriptions)} meta descriptions"
+    assert 20 <= len(descriptions[0]) <= 160, descriptions[0]
+    assert "{" not in descriptions[0], "unrendered markup in the description"
+
+
+@pytest.mark.parametrize("entry", toc_entries())
+def test_every_table_in_the_text_has_a_caption(entry):
+    tables = parts(entry).tables
+    assert all(tables), f"{tables.count(False)} of {len(tables)} tables have no caption"
+
+
+def test_the_intro_names_the_repository_from_the_config():
+    """The clone command shows _config.yml's repository.url, which the source never repeats."""
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert url not in (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", built_page("book/intro").read_text(encoding="utf-8"))
+    assert f"git clone {url} nnbook" in text
+    assert "{{" not in text and "<this repository>" not in text

@@ -329,3 +329,17 @@ def test_workflows_pass_zizmor():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout
+
+
+def test_a_page_is_described_by_its_front_matter_or_first_paragraph():
+    from docutils.core import publish_doctree
+
+    from bookkit.sphinx_ext import DESCRIPTION_LENGTH, description
+
+    long = " ".join(["A page about tensors, shapes and broadcasting."] * 6)
+    source = f"Title\n=====\n\n.. note:: Not this.\n\n{long}\n\nNot this either.\n"
+    doctree = publish_doctree(source, settings_overrides={"doctitle_xform": False})
+    text = description(doctree, {})
+    assert text.startswith("A page about tensors") and text.endswith("…")
+    assert len(text) <= DESCRIPTION_LENGTH and long.startswith(text[:-1])
+    assert description(doctree, {"description": "Set by hand."}) == "Set by hand."
