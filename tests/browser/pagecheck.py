@@ -272,6 +272,38 @@ def page_figures(page) -> list[dict]:
             return {src: i.getAttribute('src'), alt: (i.getAttribute('alt') || '').trim(),
                     width: i.getBoundingClientRect().width, type: type, svg: text};
         }));
+    }"""
+    )
+
+
+def figure_problems(page) -> list[str]:
+    """Figures that are not SVG with real text, or whose smallest text is under MIN_TEXT_PX."""
+    problems = []
+    for figure in page_figures(page):
+        name = f"{figure['src']} ({figure['alt'][:50] or 'no alt text'})"
+        if figure["svg"] is None:
+            problems.append(f"not an SVG ({figure['type'] or 'unknown type'}): {name}")
+            continue
+        svg = parse_svg(figure["svg"])
+        # A hidden figure has width 0: take it as wide as the column allows.
+        width = figure["width"] or None
+        smallest = svg.smallest_text(width)
+        if smallest is None:
+            problems.append(
+                f"no <text> in the SVG (text drawn as paths cannot be read or measured): {name}"
+            )
+            continue
+        problems += [
+            f"text {t} (a font browsers lack): {name}" for t in svg.missing_fonts()
+        ]
+        if smallest[0] < MIN_TEXT_PX:
+            shown = width or min(COLUMN_PX, svg.width_px)
+            problems.append(
+                f"text {smallest[1]!r} is {smallest[0]:.1f} px, under {MIN_TEXT_PX} px, "
+                f"with the figure {shown:.0f} px wide: {name}"
+            )
+    return problems
+
 
 def wide_code(page) -> list[str]:
     """Code blocks (cell inputs and code in the text) that scroll sideways: a reader must scroll
@@ -317,34 +349,6 @@ def clipped_math(page) -> list[str]:
     }"""
     )
 
-
-def figure_problems(page) -> list[str]:
-    """Figures that are not SVG with real text, or whose smallest text is under MIN_TEXT_PX."""
-    problems = []
-    for figure in page_figures(page):
-        name = f"{figure['src']} ({figure['alt'][:50] or 'no alt text'})"
-        if figure["svg"] is None:
-            problems.append(f"not an SVG ({figure['type'] or 'unknown type'}): {name}")
-            continue
-        svg = parse_svg(figure["svg"])
-        # A hidden figure has width 0: take it as wide as the column allows.
-        width = figure["width"] or None
-        smallest = svg.smallest_text(width)
-        if smallest is None:
-            problems.append(
-                f"no <text> in the SVG (text drawn as paths cannot be read or measured): {name}"
-            )
-            continue
-        problems += [
-            f"text {t} (a font browsers lack): {name}" for t in svg.missing_fonts()
-        ]
-        if smallest[0] < MIN_TEXT_PX:
-            shown = width or min(COLUMN_PX, svg.width_px)
-            problems.append(
-                f"text {smallest[1]!r} is {smallest[0]:.1f} px, under {MIN_TEXT_PX} px, "
-                f"with the figure {shown:.0f} px wide: {name}"
-            )
-    return problems
 
 def page_overflow(page) -> list[str]:
     """The page is wider than the window, so that the whole page scrolls sideways: name the

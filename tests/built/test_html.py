@@ -2,7 +2,6 @@
 
 import re
 import sys
-
 from html.parser import HTMLParser
 from pathlib import Path
 
