@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -190,3 +191,66 @@ def test_link_check_offline_says_it_was_skipped():
         "external link check skipped: unreachable.invalid cannot be reached"
         in result.stdout
     )
+
+
+def test_the_gpu_job_runs_every_chapter_that_the_tests_run():
+    """ci.yml's GPU job runs `tasks.py chapter`: the same chapters, cell for cell, that the CPU
+    test command collects from book/."""
+    import shlex
+
+    import yaml
+
+    from bookkit import cli
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    argv = shlex.split(workflow["jobs"]["gpu"]["steps"][-1]["run"])
+    assert argv[:2] == ["python3", "tasks.py"], argv
+    args, extra = cli.parse(argv[2:])
+    assert args.command == "chapter" and not extra
+
+    def collected(*paths: str) -> set[str]:
+        pytest = [sys.executable, "-m", "pytest", "-p", "no:xdist", "--collect-only"]
+        result = subprocess.run(
+            [*pytest, "-q", *paths],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        return {line for line in result.stdout.splitlines() if "::Cell " in line}
+
+    gpu = collected(*cli.chapter_files(args.files))
+    assert gpu, "the GPU job collects no chapter"
+    assert gpu == collected("book"), "the GPU job and the CPU tests run other chapters"
+
+
+@pytest.mark.expected_seconds(25)
+def test_a_clone_runs_its_own_package_in_a_shared_environment(tmp_path):
+    """With NNBOOK_VENV shared between checkouts, a chapter imports its own checkout's nnbook,
+    not the one the environment was installed from: a clone whose checkers all fail fails."""
+    import shutil
+
+    clone = tmp_path / "clone"
+    shutil.copytree(
+        ROOT,
+        clone,
+        ignore=shutil.ignore_patterns(
+            ".venv", "_build", ".git", "node_modules", "artifacts"
+        ),
+    )
+    checks = clone / "nnbook" / "checks.py"
+    text = checks.read_text(encoding="utf-8")
+    checks.write_text(
+        text + '\nraise RuntimeError("the clone\'s own checks")\n', "utf-8"
+    )
+    venv = Path(sys.executable).parents[1]
+    result = subprocess.run(
+        [sys.executable, str(clone / "tasks.py"), "chapter", "book/neuron.md"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NNBOOK_VENV": str(venv)},
+    )
+    assert result.returncode != 0, (
+        "the chapter ran this checkout's package, not the clone's"
+    )
+    assert "the clone's own checks" in result.stdout
