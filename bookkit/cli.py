@@ -301,9 +301,8 @@ def clean() -> None:
     say(f"removed {BUILD.relative_to(ROOT)}/")
 
 
-LOCK_ENV = (
-    "NNBOOK_BUILD_LOCK"  # set while held: the command's own subprocesses share it
-)
+# set while held: the command's own subprocesses share it
+LOCK_ENV = "NNBOOK_BUILD_LOCK"
 _held = []  # the lock lives as long as this process
 
 

@@ -169,9 +169,8 @@ def _point_colab_at_notebooks(app, pagename, templatename, context, doctree):
 
 # Every chapter's first cell prints this line (tests/test_book_layout.py checks it).
 ENVIRONMENT_LINE = re.compile(r"torch (\S+), running on (\S+)")
-HAS_EXEC_TABLE = (
-    "has_exec_table"  # myst-nb re-renders pages so marked when a chapter re-executes
-)
+# myst-nb re-renders pages so marked when a chapter re-executes
+HAS_EXEC_TABLE = "has_exec_table"
 
 
 class StatusNode(nodes.General, nodes.Element):

@@ -35,9 +35,8 @@ LABEL_MAGIC = 2049  # 0x00000801: unsigned bytes (0x08), 1 dimension (0x01)
 SIDE = 28
 NUM_CLASSES = 10
 STANDIN_DIR = "standin"
-STANDIN_MANIFEST = (
-    "standin.json"  # marks a root that holds a stand-in, and records how it was made
-)
+# marks a root that holds a stand-in, and records how it was made
+STANDIN_MANIFEST = "standin.json"
 STANDIN_VERSION = 1
 STANDIN_SIZES = {"train": 12_000, "test": 2_000}
 STANDIN_SEED = 2017

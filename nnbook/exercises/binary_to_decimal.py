@@ -18,9 +18,8 @@ from nnbook.checks import (
     reader_code,
 )
 
-UPDATE_LR = (
-    0.1  # the learning rate with which check_sgd_update calls the reader's function
-)
+# the learning rate with which check_sgd_update calls the reader's function
+UPDATE_LR = 0.1
 TRAIN_LR = 0.05  # and with which it then trains a small regression network
 TRAIN_EPOCHS = 200
 FOUR_BITS = 4

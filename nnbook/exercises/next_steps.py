@@ -28,12 +28,10 @@ SINE_TARGET = 1e-3  # the mean squared error to beat after the last step
 SINE_MAX_STEPS = 1000
 SINE_MAX_WIDTH = 512  # keeps one check below a few seconds
 SINE_SEED = 0
-SINE_MIN_TRAVEL = (
-    2.0  # below this lr * num_steps, Adam cannot move the weights far enough
-)
-SINE_PROBE_LR = (
-    0.01  # reaches the target within SINE_MAX_STEPS for every width from 5 up
-)
+# below this lr * num_steps, Adam cannot move the weights far enough
+SINE_MIN_TRAVEL = 2.0
+# reaches the target within SINE_MAX_STEPS for every width from 5 up
+SINE_PROBE_LR = 0.01
 SINE_KEYS = ("width", "lr", "num_steps")
 SINE_EXAMPLE = '{"width": 16, "lr": 0.01, "num_steps": 500}'
 

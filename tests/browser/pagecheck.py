@@ -253,15 +253,16 @@ def parse_svg(source: str | bytes) -> SvgFigure:
 
 
 def page_figures(page) -> list[dict]:
-    """Every image in the page's main content, loaded, with its rendered width and its file.
+    """Every image in the page's article (not the logo or the launch buttons' icons), loaded,
+    with its rendered width and its file.
 
     Collapsed content (dropdowns) is opened first, so that its figures have a width too.
     """
     return page.evaluate(
         """async () => {
         document.querySelectorAll('details').forEach(d => { d.open = true; });
-        const main = document.querySelector('main') || document.body;
-        const images = Array.from(main.querySelectorAll('img'));
+        const article = document.querySelector('article.bd-article') || document.body;
+        const images = Array.from(article.querySelectorAll('img'));
         images.forEach(i => { i.loading = 'eager'; });
         await Promise.all(images.map(i => i.complete ? null
             : new Promise(done => { i.onload = i.onerror = done; })));
