@@ -20,8 +20,9 @@ Each fix answers a defect that the browser tests (tests/browser/) found in the d
   hidden buttons come first in the page, so both themes' scripts bind to them, and the visible
   buttons in the article header only show a tooltip: on a phone the chapter list cannot be opened.
   `navbar_persistent: []` removes that navbar (pydata-sphinx-theme issue #2451).
-- Long lines: code, outputs and display math fit the column or scroll in their own box
-  (bookkit/sphinx_static/nnbook.css).
+- Long lines: code fits the column at 1280 px and wraps with a hanging indent on a phone
+  (bookkit/sphinx_static/nnbook.css and nnbook.js); outputs wrap; display math scrolls in its
+  own box.
 
 It also adds what the book needs beyond the theme:
 
@@ -302,6 +303,7 @@ def setup(app):
     app.connect("html-page-context", _add_description)
     app.add_post_transform(SubstituteInCode)
     app.add_css_file("nnbook.css")
+    app.add_js_file("nnbook.js", defer="defer")
     app.connect("html-page-context", _fix_page)
     # after the theme
     app.connect("html-page-context", _point_colab_at_notebooks, priority=700)

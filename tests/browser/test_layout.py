@@ -13,6 +13,7 @@ CHAPTER_PAGES = {
     p.relative_to(p.parents[1]).with_suffix("").as_posix() for p in chapters()
 }
 PAGE = "book/tensors"
+PAGE_WITH_LONG_CODE = "book/backprop"  # its lines of up to 88 characters
 # The buttons a reader sees in the article's header (the theme hides the navbar's copies).
 MENU = ".bd-header-article .primary-toggle"
 CONTENTS = ".bd-header-article .secondary-toggle"
@@ -93,10 +94,64 @@ def test_one_search_field_and_no_empty_bar(width, site, open_page):
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 @pytest.mark.parametrize("entry", PAGES)
 def test_the_page_fits(entry, width, site, open_page):
-    """Code fits a laptop's column; equations never lose their ends; no page scrolls sideways."""
+    """No code block scrolls sideways: at 1280 px its lines fit, on a phone the long ones wrap.
+    Equations never lose their ends, and no page scrolls sideways as a whole."""
     page, _ = open_page(f"{site}{entry}.html", width=width)
     problems = pagecheck.clipped_math(page)
     problems += pagecheck.page_overflow(page)
-    if width == DESKTOP and entry in CHAPTER_PAGES:
+    if entry in CHAPTER_PAGES:
         problems += pagecheck.wide_code(page)
     assert not problems, f"{entry} at {width} px:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_wrapping_keeps_the_code_that_the_copy_button_copies(width, site, open_page):
+    """nnbook.js splits each code block into lines for the phone's wrapping: every block's text,
+    which sphinx-copybutton copies, must stay what the page's HTML holds, newlines included."""
+    page, _ = open_page(f"{site}{PAGE_WITH_LONG_CODE}.html", width=width)
+    changed = page.evaluate(
+        """async () => {
+        const source = await (await fetch(location.href)).text();
+        const original = new DOMParser().parseFromString(source, 'text/html');
+        const select = d => Array.from(d.querySelectorAll('article div.highlight > pre'));
+        const before = select(original).map(p => p.textContent);
+        const after = select(document).map(p => p.textContent);
+        const lines = document.querySelectorAll('span.nnbook-line').length;
+        if (before.length !== after.length || lines === 0) return [`${before.length} blocks`
+            + ` in the HTML, ${after.length} on the page, ${lines} lines split`];
+        return after.flatMap((text, i) => text === before[i] ? [] : [before[i].slice(0, 80)]);
+    }"""
+    )
+    assert not changed, "code whose text the script changed:\n  " + "\n  ".join(changed)
+
+
+def test_a_wrapped_line_continues_past_its_own_indentation(site, open_page):
+    """On a phone, a line too long for the column wraps, and its continuation starts 4
+    characters to the right of where the line starts."""
+    page, _ = open_page(f"{site}{PAGE_WITH_LONG_CODE}.html", width=PHONE)
+    wrapped = page.evaluate(
+        """() => Array.from(document.querySelectorAll('span.nnbook-line')).flatMap(line => {
+            const range = document.createRange();
+            range.selectNodeContents(line);
+            const boxes = Array.from(range.getClientRects()).filter(r => r.width > 0);
+            const tops = [...new Set(boxes.map(r => Math.round(r.top)))];
+            if (tops.length < 2) return [];
+            const first = Math.min(...boxes.filter(r => Math.round(r.top) === tops[0])
+                                          .map(r => r.left));
+            const next = Math.min(...boxes.filter(r => Math.round(r.top) === tops[1])
+                                         .map(r => r.left));
+            const text = line.textContent, indent = text.length - text.trimStart().length;
+            const probe = document.createElement('span');
+            probe.textContent = '0'.repeat(10);  // CSS's ch is the width of a 0
+            line.parentElement.append(probe);
+            const ch = probe.getBoundingClientRect().width / 10;
+            probe.remove();
+            return [{start: first + indent * ch, next, ch, text: text.slice(0, 60)}];
+        })"""
+    )
+    assert wrapped, f"no line wraps on {PAGE_WITH_LONG_CODE} at {PHONE} px"
+    for line in wrapped:
+        shift = (line["next"] - line["start"]) / line["ch"]
+        assert 3.5 < shift < 4.5, (
+            f"continuation {shift:.1f} characters in: {line['text']}"
+        )
