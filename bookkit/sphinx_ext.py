@@ -20,9 +20,9 @@ Each fix answers a defect that the browser tests (tests/browser/) found in the d
   hidden buttons come first in the page, so both themes' scripts bind to them, and the visible
   buttons in the article header only show a tooltip: on a phone the chapter list cannot be opened.
   `navbar_persistent: []` removes that navbar (pydata-sphinx-theme issue #2451).
-- Long lines: code fits the column at 1280 px and wraps with a hanging indent on a phone
-  (bookkit/sphinx_static/nnbook.css and nnbook.js); outputs wrap; display math scrolls in its
-  own box.
+- Long lines: code fits the column at 1280 px and, where the column is narrower, wraps with a
+  hanging indent (bookkit/sphinx_static/nnbook.css and nnbook.js); outputs wrap; display math
+  scrolls in its own box.
 
 It also adds what the book needs beyond the theme:
 

@@ -1,7 +1,7 @@
 /* The book's own script, added by bookkit.sphinx_ext.
 
-   On a phone or a tablet, a line of code longer than the column wraps with a hanging indent
-   instead of scrolling (nnbook.css, under 960 px): each line of a code block goes into its own
+   Where the column is narrower than 88 characters (a phone, say), a line of code longer than the
+   column wraps with a hanging indent instead of scrolling (nnbook.css): each line of a code block goes into its own
    span.nnbook-line, which records the line's indentation in --indent. The text of the block is
    unchanged, newlines included, so the copy button copies the same code. */
 (() => {

@@ -317,6 +317,18 @@ def wide_code(page) -> list[str]:
     )
 
 
+def wrapped_code(page) -> list[str]:
+    """Lines of code that wrap (nnbook.js's span.nnbook-line taller than one line): where the
+    column holds 88 characters, as at 1280 px, none may."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('main span.nnbook-line'))
+          .filter(line => line.getClientRects().length > 0
+                  && line.getBoundingClientRect().height
+                     > 1.5 * parseFloat(getComputedStyle(line).lineHeight))
+          .map(line => `code line wraps: ${line.textContent.trim().slice(0, 80)}`)"""
+    )
+
+
 def wide_outputs(page) -> int:
     """How many cell outputs scroll sideways (reported, not failed: a wide image may)."""
     return page.evaluate(

@@ -152,8 +152,17 @@ def test_a_clipped_equation_is_reported(damaged_site, open_page):
 
 
 def test_code_that_scrolls_sideways_is_reported(damaged_site, open_page):
-    page, _ = open_page(damaged_site(with_style("div.highlight pre{font-size:20px}")))
+    """Code that does not wrap, as without nnbook.js, in a larger font."""
+    style = (
+        "div.highlight pre, span.nnbook-line{font-size:20px;white-space:pre!important}"
+    )
+    page, _ = open_page(damaged_site(with_style(style)))
     assert any("code block scrolls sideways" in p for p in pagecheck.wide_code(page))
+
+
+def test_code_that_wraps_at_a_laptops_width_is_reported(damaged_site, open_page):
+    page, _ = open_page(damaged_site(with_style("div.highlight pre{font-size:20px}")))
+    assert any("code line wraps" in p for p in pagecheck.wrapped_code(page))
 
 
 def test_a_page_wider_than_a_phone_is_reported(damaged_site, open_page):

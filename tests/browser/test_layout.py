@@ -94,13 +94,15 @@ def test_one_search_field_and_no_empty_bar(width, site, open_page):
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
 @pytest.mark.parametrize("entry", PAGES)
 def test_the_page_fits(entry, width, site, open_page):
-    """No code block scrolls sideways: at 1280 px its lines fit, on a phone the long ones wrap.
-    Equations never lose their ends, and no page scrolls sideways as a whole."""
+    """No code block scrolls sideways: at 1280 px its lines fit without wrapping, on a phone the
+    long ones wrap. Equations never lose their ends, and no page scrolls sideways as a whole."""
     page, _ = open_page(f"{site}{entry}.html", width=width)
     problems = pagecheck.clipped_math(page)
     problems += pagecheck.page_overflow(page)
     if entry in CHAPTER_PAGES:
         problems += pagecheck.wide_code(page)
+        if width == DESKTOP:
+            problems += pagecheck.wrapped_code(page)
     assert not problems, f"{entry} at {width} px:\n  " + "\n  ".join(problems)
 
 
