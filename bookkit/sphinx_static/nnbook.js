@@ -1,9 +1,9 @@
 /* The book's own script, added by bookkit.sphinx_ext.
 
    Where the column is narrower than 88 characters (a phone, say), a line of code longer than the
-   column wraps with a hanging indent instead of scrolling (nnbook.css): each line of a code block goes into its own
-   span.nnbook-line, which records the line's indentation in --indent. The text of the block is
-   unchanged, newlines included, so the copy button copies the same code. */
+   column wraps with a hanging indent instead of scrolling (nnbook.css): each line of a code block
+   goes into its own span.nnbook-line, which records the line's indentation in --indent. The text
+   of the block is unchanged, newlines included, so the copy button copies the same code. */
 (() => {
   // A piece of a node: a text node, or a copy of a Pygments token span (these hold only text).
   const piece = (node, text) => {

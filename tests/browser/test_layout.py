@@ -132,7 +132,13 @@ def test_a_wrapped_line_continues_past_its_own_indentation(site, open_page):
     characters to the right of where the line starts."""
     page, _ = open_page(f"{site}{PAGE_WITH_LONG_CODE}.html", width=PHONE)
     wrapped = page.evaluate(
-        """() => Array.from(document.querySelectorAll('span.nnbook-line')).flatMap(line => {
+        """() => {
+        const probe = document.createElement('span');
+        probe.textContent = '0'.repeat(10);  // CSS's ch is the width of a 0
+        document.querySelector('div.highlight > pre').append(probe);
+        const ch = probe.getBoundingClientRect().width / 10;
+        probe.remove();
+        return Array.from(document.querySelectorAll('span.nnbook-line')).flatMap(line => {
             const range = document.createRange();
             range.selectNodeContents(line);
             const boxes = Array.from(range.getClientRects()).filter(r => r.width > 0);
@@ -143,13 +149,9 @@ def test_a_wrapped_line_continues_past_its_own_indentation(site, open_page):
             const next = Math.min(...boxes.filter(r => Math.round(r.top) === tops[1])
                                          .map(r => r.left));
             const text = line.textContent, indent = text.length - text.trimStart().length;
-            const probe = document.createElement('span');
-            probe.textContent = '0'.repeat(10);  // CSS's ch is the width of a 0
-            line.parentElement.append(probe);
-            const ch = probe.getBoundingClientRect().width / 10;
-            probe.remove();
             return [{start: first + indent * ch, next, ch, text: text.slice(0, 60)}];
-        })"""
+        });
+        }"""
     )
     assert wrapped, f"no line wraps on {PAGE_WITH_LONG_CODE} at {PHONE} px"
     for line in wrapped:

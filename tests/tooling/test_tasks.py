@@ -133,7 +133,7 @@ def test_ctrl_c_stops_a_command_with_one_line():
         start_new_session=True,
         preexec_fn=_as_at_a_terminal,
     )
-    # Interrupt while the chapter's cells run (about 90 s in all), not at a fixed time,
+    # Interrupt while the chapter's cells run (most of a minute), not at a fixed time,
     # which a loaded machine may not have reached yet.
     shown = []
     for line in process.stdout:
